@@ -1,0 +1,51 @@
+"""fixturekit: building blocks for backend test suites.
+
+Everything public is listed in ``__all__`` and imported on first use, so
+``import fixturekit`` stays cheap: it loads none of the libraries the blocks use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from fixturekit._version import __version__
+
+if TYPE_CHECKING:
+    from fixturekit._seed import seed
+    from fixturekit.clock import Clock, Timer
+    from fixturekit.harness import Event, Fake, Harness, Timeline
+
+__all__ = [
+    "Clock",
+    "Event",
+    "Fake",
+    "Harness",
+    "Timeline",
+    "Timer",
+    "__version__",
+    "seed",
+]
+
+_LAZY = {
+    "Clock": "fixturekit.clock",
+    "Timer": "fixturekit.clock",
+    "Event": "fixturekit.harness",
+    "Fake": "fixturekit.harness",
+    "Harness": "fixturekit.harness",
+    "Timeline": "fixturekit.harness",
+    "seed": "fixturekit._seed",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fixturekit' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,41 @@
+"""One seed for everything random in a test: ``random``, Faker and fixturekit's factories."""
+
+from __future__ import annotations
+
+import random
+import sys
+import zlib
+
+__all__ = ["current_seed", "derive_seed", "seed"]
+
+_current: int | None = None
+
+
+def seed(n: int) -> int:
+    """Seed :mod:`random` and Faker (if it is imported) with ``n``; returns ``n``.
+
+    fixturekit's factories read the same seed, so one call makes a test's data
+    reproducible. The pytest plugin calls this before every test with a seed derived
+    from the run seed and the test's id.
+    """
+    global _current
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"seed must be an int, not {type(n).__name__} ({n!r})")
+    if n < 0:
+        raise ValueError(f"seed must not be negative, got {n}")
+    _current = n
+    random.seed(n)
+    faker = sys.modules.get("faker")
+    if faker is not None:
+        faker.Faker.seed(n)
+    return n
+
+
+def current_seed() -> int | None:
+    """The seed last given to :func:`seed`, or None if nothing seeded yet."""
+    return _current
+
+
+def derive_seed(run_seed: int, test_id: str) -> int:
+    """A test's own seed: stable for a given run seed and test id, whatever the test order."""
+    return zlib.crc32(f"{run_seed}:{test_id}".encode()) & 0x7FFFFFFF

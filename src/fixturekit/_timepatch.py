@@ -1,0 +1,299 @@
+"""The process-wide time source behind :class:`fixturekit.Clock`.
+
+The first clock that patches time installs small trampolines, once per process:
+
+* ``datetime.datetime.now``, ``datetime.datetime.utcnow`` and ``datetime.date.today``
+  are replaced *inside the real classes* (the type dictionaries of the C types), so
+  ``from datetime import datetime`` keeps naming the real class and every value made
+  under a clock is a real :class:`datetime.datetime`, not a subclass;
+* the wall-clock functions of the :mod:`time` module (``time``, ``time_ns``,
+  ``localtime``, ``gmtime``, ``ctime``, ``asctime``, ``strftime``) are replaced on the
+  module, and in every already-imported module that copied them with
+  ``from time import time``. Modules imported later copy the trampoline itself.
+
+A trampoline reads the running clock when there is one and real time otherwise, so
+entering and leaving a clock only swaps one reference: its cost does not depend on how
+many modules the process has loaded. The monotonic clocks (``time.monotonic``,
+``time.perf_counter``) are never touched, which is what keeps asyncio, timeouts and
+test-duration measurements working under a frozen clock.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from datetime import date, datetime, timezone, tzinfo
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fixturekit.clock import Clock
+
+__all__ = ["DEFAULT_IGNORE", "active_clock", "install", "installed", "real_time", "real_utcnow"]
+
+#: Module-name prefixes whose copies of the time functions are never replaced: pytest
+#: measures durations and stamps reports with real time, and thread and process pools
+#: must keep their own timing.
+DEFAULT_IGNORE: tuple[str, ...] = (
+    "_pytest.",
+    "pytest",
+    "threading",
+    "queue",
+    "multiprocessing.",
+    "concurrent.",
+    "selenium.",
+    "fixturekit._timepatch",
+)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+# The real functions, captured before anything is patched.
+real_time = time.time
+_real_time_ns = time.time_ns
+_real_localtime = time.localtime
+_real_gmtime = time.gmtime
+_real_ctime = time.ctime
+_real_asctime = time.asctime
+_real_strftime = time.strftime
+_real_now = datetime.__dict__["now"]
+_real_utcnow = datetime.__dict__["utcnow"]
+_real_today = date.__dict__["today"]
+
+# The running clock's ``now`` (an aware UTC datetime) and the clock itself.
+_source: Callable[[], datetime] | None = None
+_owner: Clock | None = None
+_installed = False
+
+
+def real_utcnow() -> datetime:
+    """Real, unfrozen time as an aware UTC datetime, whatever clock is running."""
+    return datetime.fromtimestamp(real_time(), timezone.utc)
+
+
+def active_clock() -> Clock | None:
+    """The clock that currently drives the process's time, if any."""
+    return _owner
+
+
+def activate(clock: Clock, source: Callable[[], datetime]) -> None:
+    global _source, _owner
+    _owner = clock
+    _source = source
+
+
+def deactivate(clock: Clock) -> None:
+    global _source, _owner
+    if _owner is clock:
+        _owner = None
+        _source = None
+
+
+def installed() -> bool:
+    return _installed
+
+
+# --- time module trampolines -------------------------------------------------
+
+
+def _fake_time() -> float:
+    source = _source
+    if source is None:
+        return real_time()
+    return (source() - _EPOCH).total_seconds()
+
+
+def _fake_time_ns() -> int:
+    source = _source
+    if source is None:
+        return _real_time_ns()
+    delta = source() - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
+
+
+def _fake_localtime(secs: float | None = None) -> time.struct_time:
+    if secs is None and _source is not None:
+        secs = _fake_time()
+    return _real_localtime(secs)
+
+
+def _fake_gmtime(secs: float | None = None) -> time.struct_time:
+    if secs is None and _source is not None:
+        secs = _fake_time()
+    return _real_gmtime(secs)
+
+
+def _fake_ctime(secs: float | None = None) -> str:
+    if secs is None and _source is not None:
+        secs = _fake_time()
+    return _real_ctime(secs)
+
+
+def _fake_asctime(t: Any = None) -> str:
+    if t is None:
+        t = _fake_localtime()
+    return _real_asctime(t)
+
+
+def _fake_strftime(format: str, t: Any = None) -> str:  # noqa: A002 - the stdlib's name
+    if t is None:
+        t = _fake_localtime()
+    return _real_strftime(format, t)
+
+
+_TIME_FAKES: dict[str, Callable[..., Any]] = {
+    "time": _fake_time,
+    "time_ns": _fake_time_ns,
+    "localtime": _fake_localtime,
+    "gmtime": _fake_gmtime,
+    "ctime": _fake_ctime,
+    "asctime": _fake_asctime,
+    "strftime": _fake_strftime,
+}
+_TIME_REALS: dict[str, Callable[..., Any]] = {
+    "time": real_time,
+    "time_ns": _real_time_ns,
+    "localtime": _real_localtime,
+    "gmtime": _real_gmtime,
+    "ctime": _real_ctime,
+    "asctime": _real_asctime,
+    "strftime": _real_strftime,
+}
+
+for _name, _fake in _TIME_FAKES.items():
+    _real = _TIME_REALS[_name]
+    _fake.__name__ = _real.__name__
+    _fake.__qualname__ = _real.__name__
+    _fake.__doc__ = _real.__doc__
+
+
+# --- datetime trampolines ----------------------------------------------------
+
+
+def _as_class(cls: type[Any], value: datetime) -> Any:
+    if cls is datetime:
+        return value
+    return cls(
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+        value.tzinfo,
+        fold=value.fold,
+    )
+
+
+def _fake_now(cls: type[datetime], tz: tzinfo | None = None) -> Any:
+    source = _source
+    if source is None:
+        return _real_now.__get__(None, cls)(tz)
+    if tz is None:
+        return _as_class(cls, source().astimezone().replace(tzinfo=None))
+    if not isinstance(tz, tzinfo):
+        raise TypeError(
+            f"tzinfo argument must be None or of a tzinfo subclass, not type '{type(tz).__name__}'"
+        )
+    return _as_class(cls, source().astimezone(tz))
+
+
+_UTCNOW_DEPRECATION = (
+    "datetime.datetime.utcnow() is deprecated and scheduled for removal in a future version. "
+    "Use timezone-aware objects to represent datetimes in UTC: datetime.datetime.now(datetime.UTC)."
+)
+
+
+def _fake_utcnow(cls: type[datetime]) -> Any:
+    source = _source
+    if source is None:
+        return _real_utcnow.__get__(None, cls)()
+    if sys.version_info >= (3, 12):
+        warnings.warn(_UTCNOW_DEPRECATION, DeprecationWarning, stacklevel=2)
+    return _as_class(cls, source().replace(tzinfo=None))
+
+
+def _fake_today(cls: type[date]) -> Any:
+    source = _source
+    if source is None:
+        return _real_today.__get__(None, cls)()
+    local = source().astimezone().replace(tzinfo=None)
+    if issubclass(cls, datetime):
+        return _as_class(cls, local)
+    return cls(local.year, local.month, local.day)
+
+
+_fake_now.__doc__ = datetime.now.__doc__
+_fake_utcnow.__doc__ = datetime.utcnow.__doc__
+_fake_today.__doc__ = date.today.__doc__
+
+
+def _type_dict(cls: type[Any]) -> dict[str, Any]:
+    import gc
+
+    referents = gc.get_referents(cls.__dict__)
+    if len(referents) != 1 or not isinstance(referents[0], dict):  # pragma: no cover
+        raise RuntimeError(
+            f"fixturekit cannot patch {cls.__qualname__} on this Python "
+            f"({sys.implementation.name} {sys.version.split()[0]}); Clock needs CPython"
+        )
+    result: dict[str, Any] = referents[0]
+    return result
+
+
+def _set_type_attr(cls: type[Any], name: str, value: Any) -> None:
+    import ctypes
+
+    _type_dict(cls)[name] = value
+    ctypes.pythonapi.PyType_Modified(ctypes.py_object(cls))
+
+
+def install(ignore: tuple[str, ...] = DEFAULT_IGNORE) -> None:
+    """Install the trampolines (once per process; later calls do nothing)."""
+    global _installed
+    if _installed:
+        return
+    _set_type_attr(datetime, "now", classmethod(_fake_now))
+    _set_type_attr(datetime, "utcnow", classmethod(_fake_utcnow))
+    _set_type_attr(date, "today", classmethod(_fake_today))
+    for name, fake in _TIME_FAKES.items():
+        setattr(time, name, fake)
+    _replace_copies(ignore)
+    _installed = True
+
+
+def _replace_copies(ignore: tuple[str, ...]) -> None:
+    """Swap the real time functions that modules copied into their globals."""
+    by_id = {id(real): _TIME_FAKES[name] for name, real in _TIME_REALS.items()}
+    skip = {"time", "datetime", "_datetime", "_pydatetime", __name__}
+    for mod_name, module in list(sys.modules.items()):
+        if module is None or mod_name in skip or mod_name.startswith(ignore):
+            continue
+        namespace = getattr(module, "__dict__", None)
+        if not isinstance(namespace, dict):
+            continue
+        hits = [(key, by_id[id(value)]) for key, value in namespace.items() if id(value) in by_id]
+        for key, fake in hits:
+            namespace[key] = fake
+
+
+def uninstall() -> None:
+    """Put the real functions back (for our own tests; clocks reinstall on next use)."""
+    global _installed
+    if not _installed:
+        return
+    if _owner is not None:
+        raise RuntimeError("cannot uninstall the time trampolines while a Clock is running")
+    _set_type_attr(datetime, "now", _real_now)
+    _set_type_attr(datetime, "utcnow", _real_utcnow)
+    _set_type_attr(date, "today", _real_today)
+    by_id = {id(fake): _TIME_REALS[name] for name, fake in _TIME_FAKES.items()}
+    for module in list(sys.modules.values()):
+        namespace = getattr(module, "__dict__", None)
+        if not isinstance(namespace, dict) or module is sys.modules[__name__]:
+            continue
+        hits = [(key, by_id[id(value)]) for key, value in namespace.items() if id(value) in by_id]
+        for key, real in hits:
+            namespace[key] = real
+    _installed = False
