@@ -135,7 +135,7 @@ def _fake_asctime(t: Any = None) -> str:
     return _real_asctime(t)
 
 
-def _fake_strftime(format: str, t: Any = None) -> str:  # noqa: A002 - the stdlib's name
+def _fake_strftime(format: str, t: Any = None) -> str:
     if t is None:
         t = _fake_localtime()
     return _real_strftime(format, t)

@@ -19,17 +19,30 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from time import monotonic
 from types import TracebackType
-from typing import Any, Union
+from typing import Any
 
 from fixturekit import _timepatch
 
-__all__ = ["Clock", "TimeLike", "Timer"]
+__all__ = ["Clock", "TimeLike", "Timer", "install"]
 
 #: What a point in time may be given as: an ISO 8601 string, a date (midnight UTC),
 #: a datetime (naive means UTC) or a POSIX timestamp.
-TimeLike = Union[str, datetime, date, int, float]
+TimeLike = str | datetime | date | int | float
 
 _ZERO = timedelta(0)
+
+
+def install() -> None:
+    """Install the time trampolines now instead of at the first patching Clock.
+
+    Code that grabs ``datetime.now`` at import time (``Field(default_factory=datetime.now)``,
+    ``Column(default=datetime.utcnow)``) keeps the function it grabbed. Installing before
+    the application is imported makes those grabbed functions follow clocks too. The
+    pytest plugin does this before your ``conftest.py`` files load; call it at the top
+    of a ``unittest`` package's ``__init__.py`` to get the same. With no clock running,
+    the installed functions return real time.
+    """
+    _timepatch.install()
 
 
 def _describe_types() -> str:
@@ -94,8 +107,7 @@ def to_delta(value: object, what: str) -> timedelta:
     if isinstance(value, (int, float)):
         return timedelta(seconds=value)
     raise TypeError(
-        f"{what} must be a timedelta or a number of seconds, "
-        f"not {type(value).__name__} ({value!r})"
+        f"{what} must be a timedelta or a number of seconds, not {type(value).__name__} ({value!r})"
     )
 
 
@@ -231,7 +243,9 @@ class Clock:
     def start(self) -> Clock:
         """Start the clock (what ``with`` does); returns the clock."""
         if self._running:
-            raise RuntimeError(f"{self!r} is already running; a Clock can be entered once at a time")
+            raise RuntimeError(
+                f"{self!r} is already running; a Clock can be entered once at a time"
+            )
         if self._patch:
             current = _timepatch.active_clock()
             if current is not None:

@@ -27,7 +27,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType, TracebackType
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from fixturekit.clock import Clock
 
@@ -132,8 +132,9 @@ class Fake:
     context manager: ``with FakeSMS() as sms: ...``.
     """
 
-    #: The fake's name: its attribute on a Harness and its pytest fixture's name.
-    name: ClassVar[str] = ""
+    #: The fake's name: its attribute on a Harness and its pytest fixture's name. Set it
+    #: on the class; an instance may override it (``sms.name = "backup_sms"``).
+    name: str = ""
 
     _clock: Clock | None = None
     _timeline: Timeline | None = None
@@ -146,7 +147,7 @@ class Fake:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("name", "")
-        if name:
+        if name and not isinstance(name, property):
             check_fake_name(name, f"{cls.__qualname__}.name")
 
     # --- wiring ------------------------------------------------------------------
@@ -342,8 +343,7 @@ class Harness:
     def _register(self, fake: Fake) -> None:
         if isinstance(fake, type) and issubclass(fake, Fake):
             raise TypeError(
-                f"pass a fake instance, not the class: {fake.__name__}() instead of "
-                f"{fake.__name__}"
+                f"pass a fake instance, not the class: {fake.__name__}() instead of {fake.__name__}"
             )
         if not isinstance(fake, Fake):
             raise TypeError(
