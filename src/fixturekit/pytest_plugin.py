@@ -1,0 +1,312 @@
+"""fixturekit's pytest plugin: fixtures, markers and the run seed.
+
+Loaded automatically through the ``pytest11`` entry point. Loading it imports nothing
+but pytest and the standard library; fixturekit's blocks are imported by the fixtures
+that use them.
+
+Fixtures: ``clock``, ``harness``, ``fixturekit_seed``, plus one per fake registered
+with :func:`register_fake`. Markers: ``clock`` (alias ``fixturekit_clock``). Option:
+``--fixturekit-seed``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import secrets
+import sys
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from fixturekit.clock import Clock
+    from fixturekit.harness import Fake, Harness
+
+__all__ = ["register_fake"]
+
+#: The marker names that configure the ``clock`` fixture, the short one first.
+CLOCK_MARKERS = ("clock", "fixturekit_clock")
+_CLOCK_KEYWORDS = ("start", "tick", "patch")
+#: Fixture names register_fake() refuses, because fixturekit's own fixtures use them.
+_OWN_FIXTURES = frozenset({"clock", "harness", "fixturekit_seed", "request"})
+
+_RUN_SEED = pytest.StashKey[int]()
+_TEST_SEED = pytest.StashKey[int]()
+_HARNESS = pytest.StashKey["Harness"]()
+
+
+@dataclass(frozen=True)
+class _CurrentTest:
+    """The test pytest is running in this process (read by fixturekit.testcase)."""
+
+    item: pytest.Item
+    run_seed: int
+    test_seed: int
+
+
+_current: _CurrentTest | None = None
+
+
+# --- options, markers and the run seed ------------------------------------------------
+
+
+def _seed_option(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number >= 0 such as 1234, got {text!r}; "
+            "copy the seed from the 'fixturekit: run seed' header line"
+        )
+    return value
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("fixturekit")
+    group.addoption(
+        "--fixturekit-seed",
+        dest="fixturekit_seed",
+        type=_seed_option,
+        default=None,
+        metavar="N",
+        help="run seed for random, Faker and fixturekit's factories (an int >= 0); "
+        "each test is seeded from it and its node id. Default: a new random seed per run.",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in CLOCK_MARKERS:
+        config.addinivalue_line(
+            "markers",
+            f"{name}(start=None, *, tick=False, patch=True): run the test under a "
+            "fixturekit.Clock started at `start` (ISO 8601 string, date, datetime or "
+            "timestamp; default: now); it is also what the `clock` fixture returns.",
+        )
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and "fixturekit_seed" in workerinput:
+        run_seed = int(workerinput["fixturekit_seed"])
+    elif config.option.fixturekit_seed is not None:
+        run_seed = config.option.fixturekit_seed
+    else:
+        run_seed = secrets.randbelow(1 << 31)
+    config.stash[_RUN_SEED] = run_seed
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: hand the controller's run seed to every worker."""
+    node.workerinput["fixturekit_seed"] = node.config.stash[_RUN_SEED]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    seed = config.stash[_RUN_SEED]
+    return f"fixturekit: run seed {seed} (rerun with --fixturekit-seed={seed})"
+
+
+def run_seed(config: pytest.Config) -> int:
+    """The run seed of this pytest run (the same in every xdist worker)."""
+    return config.stash[_RUN_SEED]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    global _current
+    from fixturekit import _seed
+
+    run = item.config.stash[_RUN_SEED]
+    test_seed = _seed.derive_seed(run, item.nodeid)
+    item.stash[_TEST_SEED] = test_seed
+    _current = _CurrentTest(item, run, test_seed)
+    _seed.seed(test_seed)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logfinish() -> None:
+    global _current
+    _current = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, Any, None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if report.failed and _TEST_SEED in item.stash:
+        report.sections.append(("fixturekit", failure_section(item)))
+
+
+def failure_section(item: pytest.Item) -> str:
+    """The text fixturekit adds to a failing test's report."""
+    run = item.config.stash[_RUN_SEED]
+    quoted = "'" + item.nodeid.replace("'", "'\"'\"'") + "'"
+    lines = [
+        f"test seed {item.stash[_TEST_SEED]} (run seed {run})",
+        f"rerun: pytest --fixturekit-seed={run} {quoted}",
+    ]
+    harness = item.stash.get(_HARNESS, None)
+    if harness is not None:
+        lines += ["", "timeline:", str(harness.timeline)]
+    return "\n".join(lines)
+
+
+def _adopt_harness(harness: Harness) -> bool:
+    """Show ``harness``'s timeline in the current test's failure report (for testcase.py).
+
+    Returns False when no test is running under this plugin.
+    """
+    if _current is None:
+        return False
+    _current.item.stash[_HARNESS] = harness
+    return True
+
+
+# --- fixtures -------------------------------------------------------------------------
+
+
+def _clock_marker(node: pytest.Item) -> pytest.Mark | None:
+    for mark in node.iter_markers():
+        if mark.name in CLOCK_MARKERS:
+            return mark
+    return None
+
+
+def _describe(mark: pytest.Mark) -> str:
+    parts = [repr(arg) for arg in mark.args]
+    parts += [f"{key}={value!r}" for key, value in mark.kwargs.items()]
+    return f"@pytest.mark.{mark.name}({', '.join(parts)})"
+
+
+def clock_from_marker(node: pytest.Item) -> Clock:
+    """The (not yet started) Clock that the test's clock marker asks for."""
+    from fixturekit.clock import Clock
+
+    mark = _clock_marker(node)
+    if mark is None:
+        return Clock()
+    unknown = sorted(set(mark.kwargs) - set(_CLOCK_KEYWORDS))
+    problem = None
+    if unknown:
+        problem = (
+            f"unknown keyword {', '.join(map(repr, unknown))}; "
+            f"the marker takes {', '.join(_CLOCK_KEYWORDS)}"
+        )
+    elif len(mark.args) > 1 or (mark.args and "start" in mark.kwargs):
+        problem = "give one start time, e.g. @pytest.mark.clock('2024-01-01', tick=True)"
+    else:
+        try:
+            return Clock(*mark.args, **mark.kwargs)
+        except (TypeError, ValueError) as exc:
+            problem = str(exc)
+    pytest.fail(f"{_describe(mark)} on {node.nodeid}: {problem}", pytrace=False)
+
+
+@pytest.fixture
+def clock(request: pytest.FixtureRequest) -> Iterator[Clock]:
+    """A running fixturekit.Clock: frozen now, or as ``@pytest.mark.clock(...)`` says."""
+    with clock_from_marker(request.node) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def _fixturekit_clock_marker(request: pytest.FixtureRequest) -> None:
+    """A clock marker runs the test under the clock even if it does not ask for it."""
+    if _clock_marker(request.node) is not None:
+        request.getfixturevalue("clock")
+
+
+@pytest.fixture
+def harness(request: pytest.FixtureRequest, clock: Clock) -> Iterator[Harness]:
+    """A running fixturekit.Harness on the ``clock`` fixture; fake fixtures join it."""
+    from fixturekit.harness import Harness
+
+    running = Harness(clock=clock)
+    request.node.stash[_HARNESS] = running
+    with running:
+        yield running
+
+
+@pytest.fixture
+def fixturekit_seed(request: pytest.FixtureRequest) -> int:
+    """This test's seed: random and Faker were seeded with it before the test's setup."""
+    node: pytest.Item = request.node
+    seed = node.stash.get(_TEST_SEED, None)
+    if seed is None:  # pragma: no cover - only if another plugin skipped our setup hook
+        from fixturekit import _seed
+
+        seed = _seed.derive_seed(request.config.stash[_RUN_SEED], node.nodeid)
+    return seed
+
+
+# --- fakes as fixtures ------------------------------------------------------------------
+
+
+def _fake_fixture(factory: Callable[[], Fake], name: str, doc: str) -> Any:
+    """Build the fixture ``name``: ``factory()`` added to (and entered by) the harness.
+
+    A fake fixture of fixturekit's own is this plus a lazy import, e.g.
+    ``mailer = _fake_fixture(_lazy("fixturekit.mail", "FakeMailer"), "mailer", ...)``.
+    """
+
+    def fixture(harness: Harness) -> Fake:
+        fake = factory()
+        if fake.name != name:
+            # One class, several fixture names: the fake takes the fixture's name.
+            setattr(fake, "name", name)  # noqa: B010 - name is a ClassVar on Fake
+        return harness.add(fake)
+
+    fixture.__name__ = name
+    fixture.__qualname__ = name
+    fixture.__doc__ = doc
+    return pytest.fixture(name=name)(fixture)
+
+
+def register_fake(fake_cls: type[Fake], *, name: str | None = None) -> Any:
+    """Make a fixture for a custom fake: ``register_fake(FakeSMS)`` in ``conftest.py``.
+
+    The fixture is named ``name`` or ``fake_cls.name``; per test it creates
+    ``fake_cls()``, adds it to the ``harness`` fixture (so it shares the test's clock
+    and timeline and is entered now, and stopped when the harness exits) and returns it.
+    The fixture is put into the calling module (or class body), which is how pytest
+    finds it, and also returned, so ``sms = register_fake(FakeSMS)`` works as well.
+    """
+    from fixturekit.harness import Fake, check_fake_name
+
+    given: object = fake_cls  # checked at runtime: conftest files are rarely type-checked
+    if isinstance(given, Fake):
+        kind = type(given).__name__
+        raise TypeError(
+            f"register_fake() takes the fake's class, not an instance: write "
+            f"register_fake({kind}) instead of register_fake({kind}())"
+        )
+    if not (isinstance(given, type) and issubclass(given, Fake)):
+        raise TypeError(
+            f"register_fake() takes a fixturekit.Fake subclass, not {given!r}; "
+            "write `class FakeSMS(fk.Fake): name = 'sms'` and register_fake(FakeSMS)"
+        )
+    if name is None:
+        if not fake_cls.name:
+            raise ValueError(
+                f"{fake_cls.__qualname__} has no name; set a class attribute such as "
+                f"name = 'sms', or write register_fake({fake_cls.__qualname__}, name='sms')"
+            )
+        name = fake_cls.name
+    check_fake_name(name, "register_fake()'s fixture name")
+    if name in _OWN_FIXTURES:
+        raise ValueError(
+            f"register_fake() cannot name a fixture {name!r}: fixturekit's own fixture "
+            "has that name; pass another name=..."
+        )
+    fixture = _fake_fixture(
+        fake_cls,
+        name,
+        f"A running {fake_cls.__qualname__}, on the test's harness clock and timeline.",
+    )
+    caller = sys._getframe(1)
+    if not caller.f_code.co_flags & inspect.CO_OPTIMIZED:
+        # Module or class body: its namespace is where pytest looks for fixtures.
+        caller.f_locals[name] = fixture
+    return fixture
