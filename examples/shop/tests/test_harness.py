@@ -1,4 +1,8 @@
-"""A custom fake in the `harness`, on the harness's clock and timeline."""
+"""A custom fake in the `harness`, on the harness's clock and timeline.
+
+conftest.py registers FakeNotifier with ``register_fake``: asking for the ``notifier``
+fixture adds one to the test's ``harness``.
+"""
 
 from __future__ import annotations
 
@@ -16,31 +20,30 @@ from shop.tests.fakes import FakeNotifier
 
 
 @pytest.fixture
-def notifying_client(client: TestClient, harness: fk.Harness) -> Iterator[TestClient]:
-    """The app, sending its notifications to the harness's FakeNotifier."""
-    app.dependency_overrides[get_notifier] = lambda: harness.notifier
+def notifying_client(client: TestClient, notifier: FakeNotifier) -> Iterator[TestClient]:
+    """The app, sending its notifications to the test's FakeNotifier."""
+    app.dependency_overrides[get_notifier] = lambda: notifier
     yield client
     app.dependency_overrides.pop(get_notifier, None)
 
 
 @pytest.mark.clock("2024-01-05T16:30:00Z")
 def test_order_confirmation_is_sent_at_order_time(
-    harness: fk.Harness, notifying_client: TestClient
+    harness: fk.Harness, notifier: FakeNotifier, notifying_client: TestClient
 ) -> None:
     client = notifying_client
     customer = client.post("/customers", json={"email": "ada@example.com"}).json()
 
     client.post("/orders", json={"customer_id": customer["id"], "sku": "MUG-01"})
 
-    notifier: FakeNotifier = harness.notifier
+    assert harness.notifier is notifier
     notice = notifier.assert_sent(to="ada@example.com", subject="Order 1 confirmed")
     assert notice.sent_at == harness.clock.now()
     assert "ships on Tuesday 09 January" in notice.body
 
 
 @pytest.mark.clock("2024-01-01T09:00:00Z")
-def test_timeline_shows_confirmation_then_reminder(harness: fk.Harness) -> None:
-    notifier: FakeNotifier = harness.notifier
+def test_timeline_shows_welcome_then_reminder(harness: fk.Harness, notifier: FakeNotifier) -> None:
     customer = Customer(email="ada@example.com")
     services.start_trial(customer)
     services.schedule_trial_reminder(harness.clock, customer, notifier)
