@@ -244,20 +244,24 @@ def fixturekit_seed(request: pytest.FixtureRequest) -> int:
 # --- fakes as fixtures ------------------------------------------------------------------
 
 
-def _fake_fixture(factory: Callable[[], Fake], name: str, doc: str) -> Any:
+def _fake_fixture(factory: Callable[[], Fake], name: str, doc: str, *, method: bool = False) -> Any:
     """Build the fixture ``name``: ``factory()`` added to (and entered by) the harness.
 
-    A fake fixture of fixturekit's own is this plus a lazy import, e.g.
-    ``mailer = _fake_fixture(_lazy("fixturekit.mail", "FakeMailer"), "mailer", ...)``.
+    A fake fixture of fixturekit's own is this plus a lazy import of the fake's module
+    inside ``factory``. ``method=True`` makes a fixture for a class body (it takes self).
     """
 
-    def fixture(harness: Harness) -> Fake:
+    def make(harness: Harness) -> Fake:
         fake = factory()
         if fake.name != name:
             # One class, several fixture names: the fake takes the fixture's name.
             setattr(fake, "name", name)  # noqa: B010 - name is a ClassVar on Fake
         return harness.add(fake)
 
+    def fixture_method(self: object, harness: Harness) -> Fake:
+        return make(harness)
+
+    fixture = fixture_method if method else make
     fixture.__name__ = name
     fixture.__qualname__ = name
     fixture.__doc__ = doc
@@ -300,13 +304,16 @@ def register_fake(fake_cls: type[Fake], *, name: str | None = None) -> Any:
             f"register_fake() cannot name a fixture {name!r}: fixturekit's own fixture "
             "has that name; pass another name=..."
         )
+    caller = sys._getframe(1)
+    # A module or class body (not a function): its namespace is where pytest looks.
+    inject = not caller.f_code.co_flags & inspect.CO_OPTIMIZED
+    in_class = inject and caller.f_locals is not caller.f_globals
     fixture = _fake_fixture(
         fake_cls,
         name,
         f"A running {fake_cls.__qualname__}, on the test's harness clock and timeline.",
+        method=in_class,
     )
-    caller = sys._getframe(1)
-    if not caller.f_code.co_flags & inspect.CO_OPTIMIZED:
-        # Module or class body: its namespace is where pytest looks for fixtures.
+    if inject:
         caller.f_locals[name] = fixture
     return fixture
