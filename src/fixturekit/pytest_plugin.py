@@ -79,7 +79,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests() -> None:
+    """Install the time trampolines before conftest.py (and the app it imports) loads,
+    so that functions grabbed at import time (``default_factory=datetime.now``) follow
+    clocks too."""
+    from fixturekit.clock import install
+
+    install()
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    from fixturekit.clock import install
+
+    install()  # again, for when the plugin was registered too late for the hook above
     for name in CLOCK_MARKERS:
         config.addinivalue_line(
             "markers",
@@ -254,8 +267,7 @@ def _fake_fixture(factory: Callable[[], Fake], name: str, doc: str, *, method: b
     def make(harness: Harness) -> Fake:
         fake = factory()
         if fake.name != name:
-            # One class, several fixture names: the fake takes the fixture's name.
-            setattr(fake, "name", name)  # noqa: B010 - name is a ClassVar on Fake
+            fake.name = name  # one class, several fixture names: each fake takes its own
         return harness.add(fake)
 
     def fixture_method(self: object, harness: Harness) -> Fake:

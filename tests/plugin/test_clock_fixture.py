@@ -187,3 +187,30 @@ def test_a_conftest_clock_fixture_overrides_ours(pt: pytest.Pytester) -> None:
         """
     )
     pt.runpytest().assert_outcomes(passed=1)
+
+
+def test_functions_grabbed_when_conftest_imports_the_app_follow_the_clock(
+    pt: pytest.Pytester,
+) -> None:
+    pt.makepyfile(
+        grabbing_app="""
+        from datetime import datetime
+        from time import time
+
+        now_factory = datetime.now  # as in Field(default_factory=datetime.now)
+        grabbed_time = time
+        """
+    )
+    pt.makeconftest("import grabbing_app")
+    pt.makepyfile(
+        """
+        import pytest
+        import grabbing_app
+
+        @pytest.mark.clock("2001-02-03")
+        def test_grabbed():
+            assert grabbing_app.now_factory().year == 2001
+            assert grabbing_app.grabbed_time() == 981158400.0
+        """
+    )
+    pt.runpytest_subprocess().assert_outcomes(passed=1)
