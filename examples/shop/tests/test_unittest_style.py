@@ -1,0 +1,83 @@
+# unittest assertions on purpose: this file shows the unittest way of writing tests.
+# ruff: noqa: PT009
+"""The same app tested with unittest: ``HarnessTestCase`` instead of fixtures.
+
+Runs under pytest with the rest of the suite, and on its own with
+``python -m unittest shop.tests.test_unittest_style`` from the ``examples`` folder.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+from sqlalchemy.pool import StaticPool
+
+from fixturekit.testcase import HarnessTestCase
+from shop import services
+from shop.api import app, get_notifier
+from shop.db import SessionLocal, create_schema
+from shop.models import Customer
+from shop.tests.fakes import FakeNotifier
+
+
+class ShopTestCase(HarnessTestCase):
+    clock_start = "2024-01-05T16:30:00Z"  # a Friday afternoon
+    fakes = (FakeNotifier,)
+
+    notifier: FakeNotifier
+
+    def setUp(self) -> None:
+        super().setUp()  # starts self.clock, self.harness and self.notifier
+        engine = create_engine(
+            "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
+        create_schema(engine)
+        previous = SessionLocal.kw["bind"]
+        SessionLocal.configure(bind=engine)
+        self.addCleanup(engine.dispose)
+        self.addCleanup(SessionLocal.configure, bind=previous)
+
+        app.dependency_overrides[get_notifier] = lambda: self.notifier
+        self.addCleanup(app.dependency_overrides.pop, get_notifier, None)
+
+        self.client = TestClient(app)
+        self.client.__enter__()
+        self.addCleanup(self.client.__exit__, None, None, None)
+
+
+class OrderTest(ShopTestCase):
+    def test_confirmation_is_sent_when_the_order_is_placed(self) -> None:
+        customer = self.client.post("/customers", json={"email": "ada@example.com"}).json()
+
+        response = self.client.post("/orders", json={"customer_id": customer["id"], "sku": "X"})
+
+        self.assertEqual(response.status_code, 201, response.text)
+        self.assertEqual(response.json()["ships_on"], "2024-01-09")
+        notice = self.notifier.assert_sent(to="ada@example.com", subject="Order 1 confirmed")
+        self.assertEqual(notice.sent_at, self.clock.now())
+
+    def test_cancelling_after_half_an_hour_is_refused(self) -> None:
+        customer = self.client.post("/customers", json={"email": "ada@example.com"}).json()
+        order = self.client.post("/orders", json={"customer_id": customer["id"], "sku": "X"})
+
+        self.clock.advance(minutes=31)
+        response = self.client.post(f"/orders/{order.json()['id']}/cancel")
+
+        self.assertEqual(response.status_code, 409)
+
+
+class TrialReminderTest(ShopTestCase):
+    clock_start = "2024-01-01T09:00:00Z"
+
+    def test_reminder_lands_on_the_timeline_three_days_before_the_end(self) -> None:
+        customer = Customer(email="ada@example.com")
+        services.start_trial(customer)
+        services.schedule_trial_reminder(self.clock, customer, self.notifier)
+
+        self.clock.advance(days=14)
+
+        (event,) = self.timeline
+        self.assertEqual(event.at, datetime(2024, 1, 12, 9, tzinfo=timezone.utc))
+        self.assertEqual(event.message, "to ada@example.com: Your trial ends soon")
