@@ -184,8 +184,9 @@ def clock_worker(level: int, reps: int, cycles: int, fg_warm: int) -> dict[str, 
     reached = load_modules(level)
     attrs = count_attributes()
 
-    # time-machine patches C method tables on its first travel; it must do so before a
-    # fixturekit Clock has installed its trampolines (see README: known incompatibility).
+    # time_machine is imported above, before any fixturekit Clock installs its
+    # trampolines: imported after that, its first travel crashes (README: known
+    # interaction). One untimed cycle, so its one-time set-up is not in the samples.
     traveller = time_machine.travel("2024-01-01", tick=False)
     traveller.start()
     traveller.stop()
