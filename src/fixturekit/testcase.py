@@ -1,0 +1,300 @@
+"""unittest base classes that run a :class:`~fixturekit.Harness` around every test.
+
+```python
+import fixturekit as fk
+from fixturekit.testcase import HarnessTestCase
+
+class SignupTest(HarnessTestCase):
+    clock_start = "2024-01-01T09:00:00Z"
+    fakes = (FakeSMS,)
+
+    def test_sends_code(self):
+        signup("+15550100", sms=self.sms)
+        self.assertEqual(len(self.sms.sent), 1)
+```
+
+Per test: ``random`` and Faker are seeded, a fresh :class:`~fixturekit.Clock` and a
+:class:`~fixturekit.Harness` with fresh fakes are started, and they are stopped with the
+test's cleanups, whether the test passed or not.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import unittest
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from fixturekit import _seed
+from fixturekit.clock import Clock, TimeLike
+from fixturekit.harness import Fake, Harness, Timeline
+
+__all__ = ["SEED_ENV", "HarnessTestCase", "IsolatedAsyncioHarnessTestCase", "run_seed"]
+
+#: The environment variable that fixes the run seed of a unittest run.
+SEED_ENV = "FIXTUREKIT_SEED"
+
+_OWN_ATTRIBUTES = ("harness", "clock", "timeline", "fixturekit_seed")
+_random_run_seed: int | None = None
+
+
+def run_seed() -> int:
+    """This process's run seed: ``$FIXTUREKIT_SEED`` if set, else one random seed per process."""
+    global _random_run_seed
+    raw = os.environ.get(SEED_ENV, "").strip()
+    if raw:
+        try:
+            value = int(raw)
+        except ValueError:
+            value = -1
+        if value < 0:
+            raise ValueError(
+                f"{SEED_ENV}={raw!r} is not a whole number >= 0; set it to the run seed a "
+                f"failure printed (e.g. {SEED_ENV}=1234) or unset it for a random one"
+            )
+        return value
+    if _random_run_seed is None:
+        _random_run_seed = secrets.randbelow(1 << 31)
+    return _random_run_seed
+
+
+def _pytest_seeds(case: unittest.TestCase) -> tuple[int, int] | None:
+    """(run seed, test seed) when pytest's fixturekit plugin is running this very test."""
+    plugin = sys.modules.get("fixturekit.pytest_plugin")
+    current = getattr(plugin, "_current", None)
+    if current is None:
+        return None
+    item = current.item
+    if getattr(item, "cls", None) is not type(case) or item.name != case.id().rsplit(".", 1)[-1]:
+        return None
+    return current.run_seed, current.test_seed
+
+
+class _HarnessSetup:
+    """What both base classes do; kept out of their MRO-facing methods."""
+
+    @staticmethod
+    def prepare(case: Any) -> Harness:
+        """Seed, then build the clock, the harness and fresh fakes (nothing started)."""
+        cls = type(case)
+        from_pytest = _pytest_seeds(case)
+        if from_pytest is None:
+            run = run_seed()
+            test_seed = _seed.derive_seed(run, case.id())
+        else:
+            run, test_seed = from_pytest
+        case._fixturekit_run_seed = run
+        case.fixturekit_seed = _seed.seed(test_seed)
+        clock = Clock(cls.clock_start, tick=cls.clock_tick)
+        harness = Harness(clock=clock, fakes=_make_fakes(cls))
+        for fake in harness.fakes:
+            owner = next((k for k in cls.__mro__ if fake.name in vars(k)), None)
+            if fake.name in _OWN_ATTRIBUTES or owner is not None:
+                where = "this base class" if owner is None else f"{owner.__qualname__}"
+                raise ValueError(
+                    f"{cls.__qualname__}.fakes: the fake name {fake.name!r} is already an "
+                    f"attribute of {where}; give the fake another name "
+                    f"(e.g. `name = '{fake.name}_fake'` on the class)"
+                )
+        case.harness = harness
+        case.clock = clock
+        case.timeline = harness.timeline
+        if from_pytest is not None:
+            from fixturekit import pytest_plugin
+
+            pytest_plugin._adopt_harness(harness)
+        return harness
+
+    @staticmethod
+    def expose(case: Any, harness: Harness) -> None:
+        for fake in harness.fakes:
+            setattr(case, fake.name, fake)
+
+    @staticmethod
+    def failure_text(case: Any) -> str | None:
+        seed = case.__dict__.get("fixturekit_seed")
+        if seed is None:
+            return None
+        run = case._fixturekit_run_seed
+        lines = [
+            f"fixturekit: test seed {seed} (run seed {run}); rerun with "
+            f"{SEED_ENV}={run} python -m unittest {case.id()}"
+        ]
+        harness = case.__dict__.get("harness")
+        if harness is not None:
+            lines += ["timeline:", str(harness.timeline)]
+        return "\n".join(lines)
+
+    @staticmethod
+    def missing(case: Any, name: str) -> AttributeError:
+        fakes = getattr(type(case), "fakes", ())
+        fakes = fakes if isinstance(fakes, (list, tuple)) else ()
+        if name in _OWN_ATTRIBUTES or any(getattr(spec, "name", None) == name for spec in fakes):
+            return AttributeError(
+                f"{type(case).__name__}.{name} is not set: it is set by "
+                f"{_base_name(case)}'s set-up; when you override setUp() (or asyncSetUp() on "
+                "the async twin), call super().setUp() (await super().asyncSetUp()) first"
+            )
+        return AttributeError(f"{type(case).__name__!r} object has no attribute {name!r}")
+
+
+def _base_name(case: Any) -> str:
+    if isinstance(case, unittest.IsolatedAsyncioTestCase):
+        return "IsolatedAsyncioHarnessTestCase"
+    return "HarnessTestCase"
+
+
+def _make_fakes(cls: type[Any]) -> list[Fake]:
+    specs = cls.fakes
+    if isinstance(specs, (type, Fake)) or not isinstance(specs, (list, tuple)):
+        raise TypeError(
+            f"{cls.__qualname__}.fakes must be a tuple of Fake classes, such as "
+            f"fakes = (FakeSMS,), not {specs!r}"
+        )
+    made = []
+    for spec in specs:
+        if isinstance(spec, Fake):
+            kind = type(spec).__name__
+            raise TypeError(
+                f"{cls.__qualname__}.fakes holds a {kind} instance, which every test would "
+                f"share; list the class instead: fakes = ({kind},)"
+            )
+        if not callable(spec):
+            raise TypeError(
+                f"{cls.__qualname__}.fakes entries must be Fake classes or zero-argument "
+                f"functions returning a Fake, not {spec!r}"
+            )
+        fake = spec()
+        if not isinstance(fake, Fake):
+            raise TypeError(
+                f"{cls.__qualname__}.fakes: {spec!r}() returned {fake!r}, not a fixturekit.Fake; "
+                "list Fake classes or zero-argument functions that return one"
+            )
+        made.append(fake)
+    return made
+
+
+class _SeedReportingResult:
+    """Wraps the result given to ``TestCase.run``: failures get the seed and the timeline.
+
+    On Python 3.11+ the text is added to the exception as a note (shown in its
+    traceback); on 3.10 it is written to stderr (inside the failure when buffered).
+    """
+
+    def __init__(self, result: Any, case: Any) -> None:
+        self._result = result
+        self._case = case
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._result, name)
+
+    def _annotate(self, err: Any) -> None:
+        text = _HarnessSetup.failure_text(self._case)
+        if text is None or not isinstance(err, tuple) or len(err) != 3:
+            return
+        exc = err[1]
+        if isinstance(exc, BaseException) and hasattr(exc, "add_note"):
+            if text not in getattr(exc, "__notes__", ()):
+                exc.add_note(text)
+        else:  # Python 3.10
+            sys.stderr.write(text + "\n")
+
+    def addError(self, test: Any, err: Any) -> None:
+        self._annotate(err)
+        self._result.addError(test, err)
+
+    def addFailure(self, test: Any, err: Any) -> None:
+        self._annotate(err)
+        self._result.addFailure(test, err)
+
+    def addSubTest(self, test: Any, subtest: Any, err: Any) -> None:
+        if err is not None:
+            self._annotate(err)
+        self._result.addSubTest(test, subtest, err)
+
+
+def _wrap(case: unittest.TestCase, result: Any) -> Any:
+    if result is None or _pytest_seeds(case) is not None:
+        # Under pytest the plugin's report section shows the seed and the timeline.
+        return result
+    return _SeedReportingResult(result, case)
+
+
+class HarnessTestCase(unittest.TestCase):
+    """A :class:`unittest.TestCase` with a running clock, harness and fakes per test.
+
+    Configure it with class attributes:
+
+    * ``clock_start``: where the clock starts (a :data:`~fixturekit.clock.TimeLike`);
+      None (the default) means the real current time. The clock is frozen there.
+    * ``clock_tick``: True lets time flow on from ``clock_start``.
+    * ``fakes``: Fake classes (or zero-argument functions returning a fake) to create
+      for each test; each one is reachable as ``self.<its name>``.
+
+    Each test sees ``self.clock``, ``self.harness``, ``self.timeline`` and
+    ``self.fixturekit_seed`` (the seed ``random`` and Faker got). Everything is set up
+    in :meth:`setUp`, so a subclass that overrides ``setUp`` calls ``super().setUp()``
+    first; the harness stops in a cleanup, after ``tearDown``, even when the test failed.
+    A failure's traceback ends with the test seed, the run seed and the timeline; set
+    ``FIXTUREKIT_SEED`` to the run seed to replay a run's data.
+    """
+
+    clock_start: ClassVar[TimeLike | None] = None
+    clock_tick: ClassVar[bool] = False
+    fakes: ClassVar[Sequence[type[Fake] | Callable[[], Fake]]] = ()
+
+    harness: Harness
+    clock: Clock
+    timeline: Timeline
+    fixturekit_seed: int
+
+    def setUp(self) -> None:
+        super().setUp()
+        harness = _HarnessSetup.prepare(self)
+        harness.start()
+        self.addCleanup(harness.stop)
+        _HarnessSetup.expose(self, harness)
+
+    def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+        return super().run(_wrap(self, result))
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            raise _HarnessSetup.missing(self, name)
+
+
+class IsolatedAsyncioHarnessTestCase(unittest.IsolatedAsyncioTestCase):
+    """The async twin of :class:`HarnessTestCase`, on :class:`unittest.IsolatedAsyncioTestCase`.
+
+    Same class attributes and ``self`` attributes. The harness is entered with
+    ``async with`` semantics in :meth:`asyncSetUp` (so a subclass that overrides it calls
+    ``await super().asyncSetUp()`` first) and exited in an async cleanup. The clock
+    leaves the monotonic clock alone, so ``asyncio.sleep`` and timeouts run in real time.
+    """
+
+    clock_start: ClassVar[TimeLike | None] = None
+    clock_tick: ClassVar[bool] = False
+    fakes: ClassVar[Sequence[type[Fake] | Callable[[], Fake]]] = ()
+
+    harness: Harness
+    clock: Clock
+    timeline: Timeline
+    fixturekit_seed: int
+
+    async def asyncSetUp(self) -> None:
+        await super().asyncSetUp()
+        harness = _HarnessSetup.prepare(self)
+        await harness.__aenter__()
+        self.addAsyncCleanup(harness.__aexit__, None, None, None)
+        _HarnessSetup.expose(self, harness)
+
+    def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+        return super().run(_wrap(self, result))
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            raise _HarnessSetup.missing(self, name)
