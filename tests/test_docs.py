@@ -260,9 +260,11 @@ def test_docs_page_samples_run(path: str, request: pytest.FixtureRequest) -> Non
     files = ", ".join(f"{block.file_name} (line {block.line})" for block in page.file_blocks)
     failed = outcomes.get("failed", 0) + outcomes.get("errors", 0) + outcomes.get("error", 0)
     if result.ret != 0 or failed or outcomes.get("passed", 0) < 1:
+        summary = [line for line in result.outlines if line.startswith(("FAILED", "ERROR"))]
         pytest.fail(
             f"{page.path}: pytest over the page's files ({files}) did not pass cleanly "
-            f"(exit code {result.ret}, outcomes {outcomes}):\n\n{result.stdout.str()}",
+            f"(exit code {result.ret}, outcomes {outcomes}); its output is in the "
+            "captured stdout below.\n" + "\n".join(summary),
             pytrace=False,
         )
 
