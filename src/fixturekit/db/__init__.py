@@ -1,0 +1,30 @@
+"""The transactional database sandbox.
+
+```python
+from fixturekit.db import TestDatabase
+
+with TestDatabase("sqlite://", schema=Base.metadata) as db:
+    with db.sandbox() as sandbox:
+        session = sandbox.session()
+        session.add(User(name="ada"))
+        session.commit()        # a savepoint: rolled back when the sandbox exits
+```
+
+Importing this package imports SQLAlchemy; ``import fixturekit`` does not.
+"""
+
+from __future__ import annotations
+
+from fixturekit.db._database import Schema, TestDatabase
+from fixturekit.db._errors import MissingDriverError, SandboxError, UnsafeDatabaseError
+from fixturekit.db._sandbox import AsyncDatabaseSandbox, DatabaseSandbox
+
+__all__ = [
+    "AsyncDatabaseSandbox",
+    "DatabaseSandbox",
+    "MissingDriverError",
+    "SandboxError",
+    "Schema",
+    "TestDatabase",
+    "UnsafeDatabaseError",
+]

@@ -1,0 +1,260 @@
+"""TestDatabase: provisions the test database once per run (or per xdist worker)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import inspect
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from sqlalchemy import MetaData
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from fixturekit.db import _urls
+from fixturekit.db._engines import make_async_engine, make_sync_engine
+from fixturekit.db._errors import UnsafeDatabaseError
+from fixturekit.db._provision import FOREIGN, PENDING, Provisioner, provisioner
+from fixturekit.db._sandbox import AsyncDatabaseSandbox, DatabaseSandbox
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+__all__ = ["Schema", "TestDatabase"]
+
+#: What ``schema=`` takes: MetaData, a callable that builds the schema on a Connection,
+#: "alembic", or None (build nothing).
+Schema = MetaData | Callable[[Connection], object] | str | None
+
+#: Where keep=True puts SQLite files, so that the next run finds them.
+_KEPT_SQLITE_DIR = "fixturekit-databases"
+
+
+def _schema_hash(schema: Schema, engine: Engine) -> str:
+    digest = hashlib.sha256()
+    if isinstance(schema, MetaData):
+        for table in schema.sorted_tables:
+            digest.update(str(CreateTable(table).compile(dialect=engine.dialect)).encode())
+            for index in sorted(table.indexes, key=lambda i: str(i.name)):
+                digest.update(str(CreateIndex(index).compile(dialect=engine.dialect)).encode())
+    elif callable(schema):
+        digest.update(f"{schema.__module__}.{getattr(schema, '__qualname__', '')}".encode())
+        with contextlib.suppress(OSError, TypeError):  # no source: the name must do
+            digest.update(inspect.getsource(schema).encode())
+    return digest.hexdigest()[:32]
+
+
+class TestDatabase:
+    """A test database: created from your URL, given a schema once, dropped at exit.
+
+    ``TestDatabase("postgresql://localhost/app", schema=Base.metadata)`` uses the
+    database ``app_test`` (``app_test_gw0`` under pytest-xdist worker gw0) on that
+    server; ``name=`` picks the name instead. The database named in the URL itself is
+    never touched. SQLite URLs give a file in a temporary directory, or for
+    ``sqlite://`` a memory database that every connection of the test database shares.
+
+    Safety: the final name must contain ``test`` (unless ``allow_unsafe=True``), and a
+    database of that name that fixturekit did not create is refused, never dropped.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        schema: Schema = None,
+        name: str | None = None,
+        per_worker: bool = True,
+        keep: bool = False,
+        allow_unsafe: bool = False,
+    ) -> None:
+        valid = schema is None or isinstance(schema, MetaData) or callable(schema)
+        if not valid and schema != "alembic":
+            raise TypeError(
+                f"schema= takes SQLAlchemy MetaData, a callable receiving a Connection, "
+                f"'alembic' or None, not {schema!r}"
+            )
+        self._given = make_url(url)
+        self._server_url = _urls.normalise(self._given)
+        self.name = _urls.test_database_name(self._server_url, name=name, per_worker=per_worker)
+        _urls.check_name(self.name, allow_unsafe=allow_unsafe)
+        self.schema = schema
+        self.keep = keep
+        #: True when start() reused a kept database instead of building it.
+        self.reused = False
+        self._engine: Engine | None = None
+        self._async_engine: AsyncEngine | None = None
+        self._provisioner: Provisioner | None = None
+        self._tempdir: Path | None = None
+        self._url: URL | None = None
+
+    def __repr__(self) -> str:
+        state = "running" if self._engine is not None else "stopped"
+        return f"<TestDatabase {self.name!r} on {self.backend} ({state})>"
+
+    @property
+    def backend(self) -> str:
+        """``sqlite``, ``postgresql``, ``mysql`` or ``mariadb``."""
+        return self._server_url.get_backend_name()
+
+    @property
+    def memory(self) -> bool:
+        return _urls.is_memory(self._server_url)
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    def __enter__(self) -> TestDatabase:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> TestDatabase:
+        """Create the test database (or reuse a kept one) and build its schema."""
+        if self._engine is not None:
+            raise RuntimeError(f"{self!r} is already started")
+        _urls.check_driver(self._server_url)
+        try:
+            self._start()
+        except BaseException:
+            self._release(drop=False)
+            raise
+        return self
+
+    def _start(self) -> None:
+        if self.memory:
+            # A named shared-cache memory database: the sync engine's one connection
+            # keeps it alive, and async connections open the same one.
+            token = uuid.uuid4().hex[:12]
+            self._url = self._server_url.set(
+                database=f"file:{self.name}_{token}",
+                query={"mode": "memory", "cache": "shared", "uri": "true"},
+            )
+            self._engine = make_sync_engine(self._url, memory=True)
+            self._build_schema()
+            return
+        sqlite_path = None
+        if self.backend == "sqlite":
+            if self.keep:
+                directory = Path(tempfile.gettempdir()) / _KEPT_SQLITE_DIR
+            else:
+                directory = self._tempdir = Path(tempfile.mkdtemp(prefix="fixturekit-"))
+            sqlite_path = directory / f"{self.name}.db"
+            self._url = self._server_url.set(database=str(sqlite_path))
+        else:
+            self._url = self._server_url.set(database=self.name)
+        self._provisioner = provisioner(self._server_url, self.name, sqlite_path)
+        self._engine = make_sync_engine(self._url, memory=False)
+        wanted = _schema_hash(self.schema, self._engine)
+        state = self._provisioner.state()
+        if state == FOREIGN:
+            where = sqlite_path if sqlite_path is not None else self._server_url.host
+            raise UnsafeDatabaseError(
+                f"refusing database {self.name!r} ({where}): it exists but fixturekit did "
+                "not create it, so it may hold someone's data and will not be dropped; drop "
+                "it yourself if it is disposable, or pass another name=..."
+            )
+        if state is not None and self.keep and state == wanted and wanted != PENDING:
+            self.reused = True
+            return
+        if state is not None:
+            self._provisioner.drop()
+        self._provisioner.create()
+        self._build_schema()
+        self._provisioner.mark(wanted)
+
+    def _build_schema(self) -> None:
+        assert self._engine is not None
+        schema = self.schema
+        if schema is None:
+            return
+        if isinstance(schema, str):
+            raise NotImplementedError(
+                "schema='alembic' is not supported yet; pass your models' MetaData "
+                "(e.g. Base.metadata) or a function that builds the schema on a Connection"
+            )
+        with self._engine.begin() as conn:
+            if isinstance(schema, MetaData):
+                schema.create_all(conn)
+            else:
+                schema(conn)
+
+    def stop(self) -> None:
+        """Dispose of the engines and drop the test database (unless ``keep=True``)."""
+        self._release(drop=not self.keep)
+
+    def _release(self, *, drop: bool) -> None:
+        try:
+            if self._async_engine is not None:
+                # No pool (see make_async_engine), so there is nothing to close on a loop.
+                self._async_engine.sync_engine.dispose()
+            if self._engine is not None:
+                self._engine.dispose()
+            if self._provisioner is not None:
+                if drop:
+                    self._provisioner.drop()
+                self._provisioner.close()
+        finally:
+            self._engine = self._async_engine = None
+            self._provisioner = None
+            if self._tempdir is not None:
+                shutil.rmtree(self._tempdir, ignore_errors=True)
+                self._tempdir = None
+
+    # --- what tests use -------------------------------------------------------------
+
+    def _running(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError(
+                f"{self!r} is not started; use `with TestDatabase(...) as db:` or call start()"
+            )
+        return self._engine
+
+    @property
+    def url(self) -> URL:
+        """The test database's URL, with a sync driver."""
+        self._running()
+        assert self._url is not None
+        return self._url
+
+    @property
+    def async_url(self) -> URL:
+        """The test database's URL with the matching async driver (asyncpg, aiomysql, aiosqlite)."""
+        return _urls.async_url(self.url, self._given)
+
+    @property
+    def engine(self) -> Engine:
+        """The sync engine on the test database."""
+        return self._running()
+
+    @property
+    def async_engine(self) -> AsyncEngine:
+        """An async engine on the test database (created on first use)."""
+        self._running()
+        if self._async_engine is None:
+            url = self.async_url
+            _urls.check_driver(url)
+            self._async_engine = make_async_engine(url)
+        return self._async_engine
+
+    def sandbox(self) -> DatabaseSandbox:
+        """A per-test sandbox: whatever happens inside is rolled back at exit."""
+        return DatabaseSandbox(self.engine, ddl_guard=self.backend in ("mysql", "mariadb"))
+
+    def async_sandbox(self) -> AsyncDatabaseSandbox:
+        """The async sandbox (``async with``), on :attr:`async_engine`."""
+        return AsyncDatabaseSandbox(
+            self.async_engine, ddl_guard=self.backend in ("mysql", "mariadb")
+        )

@@ -1,0 +1,369 @@
+"""DatabaseSandbox and AsyncDatabaseSandbox: one connection, one outer transaction.
+
+Sessions join the outer transaction with savepoints
+(``join_transaction_mode="create_savepoint"``), so their commits and rollbacks stay
+inside it, and the sandbox rolls everything back when it exits.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, RootTransaction
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+from fixturekit.db._errors import SandboxError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine.interfaces import DBAPICursor, ExceptionContext
+    from sqlalchemy.ext.asyncio import (
+        AsyncConnection,
+        AsyncEngine,
+        AsyncSession,
+        AsyncTransaction,
+        async_scoped_session,
+    )
+
+__all__ = ["AsyncDatabaseSandbox", "DatabaseSandbox"]
+
+M = TypeVar("M")
+
+#: Session options the sandbox sets itself.
+_SANDBOX_OPTIONS = ("bind", "binds", "join_transaction_mode")
+
+#: Statements that make MySQL/MariaDB commit implicitly (temporary tables excepted).
+_DDL = re.compile(
+    r"^\s*(?:/\*.*?\*/\s*)*(?P<verb>CREATE|ALTER|DROP|TRUNCATE|RENAME)\b(?!\s+TEMPORARY\b)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+# --- sessions that begin on a sandbox connection are closed when it exits -------------
+
+_open: weakref.WeakKeyDictionary[Connection, _Tracker] = weakref.WeakKeyDictionary()
+
+
+class _Tracker:
+    def __init__(self) -> None:
+        self.sessions: weakref.WeakSet[Session] = weakref.WeakSet()
+
+
+def _after_begin(session: Session, transaction: Any, connection: Connection) -> None:
+    tracker = _open.get(connection)
+    if tracker is not None:
+        tracker.sessions.add(session)
+
+
+def _track(connection: Connection) -> _Tracker:
+    if not event.contains(Session, "after_begin", _after_begin):
+        event.listen(Session, "after_begin", _after_begin)
+    tracker = _open[connection] = _Tracker()
+    return tracker
+
+
+def _refuse_ddl(
+    conn: Connection,
+    cursor: DBAPICursor,
+    statement: str,
+    parameters: Any,
+    context: Any,
+    executemany: bool,
+) -> None:
+    match = _DDL.match(statement)
+    if match is not None:
+        shown = " ".join(statement.split())
+        shown = shown if len(shown) <= 200 else shown[:197] + "..."
+        raise SandboxError(
+            f"refusing {match['verb'].upper()} inside a database sandbox: {shown!r}. "
+            "MySQL and MariaDB commit implicitly before and after DDL (and TRUNCATE), which "
+            "would end the sandbox's transaction and leave this test's data behind. Build "
+            "tables in TestDatabase's schema=, use CREATE TEMPORARY TABLE, or test this code "
+            "on a database outside the sandbox"
+        )
+
+
+def _check_options(kw: dict[str, Any], what: str) -> None:
+    clash = sorted(set(kw) & set(_SANDBOX_OPTIONS))
+    if clash:
+        raise TypeError(
+            f"{what} sets {', '.join(clash)} itself (sessions join the sandbox's "
+            f"connection); leave {' and '.join(clash)} out"
+        )
+
+
+def _rebind(maker: Any, connection: Any) -> dict[str, Any]:
+    """Point a (async_)sessionmaker at the sandbox; return its old configuration."""
+    saved = dict(maker.kw)
+    maker.kw["bind"] = connection
+    maker.kw["join_transaction_mode"] = "create_savepoint"
+    if maker.kw.get("binds"):
+        maker.kw["binds"] = dict.fromkeys(maker.kw["binds"], connection)
+    return saved
+
+
+def _restore(maker: Any, saved: dict[str, Any]) -> None:
+    maker.kw.clear()
+    maker.kw.update(saved)
+
+
+def _not_started(kind: str) -> SandboxError:
+    return SandboxError(
+        f"this {kind} is not open; use it as `with db.sandbox() as sandbox:` "
+        "(`async with db.async_sandbox()` for the async one)"
+    )
+
+
+def _outer_ended(kind: str) -> SandboxError:
+    return SandboxError(
+        f"the {kind}'s outer transaction was ended inside the sandbox (something called "
+        "commit() or rollback() on sandbox.connection itself, or the database ended it), "
+        "so what the test wrote may not have been rolled back. Commit through sessions "
+        "from sandbox.session() or a bound sessionmaker, not through the connection"
+    )
+
+
+# --- sync -----------------------------------------------------------------------------
+
+
+class DatabaseSandbox:
+    """One connection in one outer transaction; everything is rolled back at exit.
+
+    ``sandbox.session()`` and sessionmakers passed to :meth:`bind` join it with
+    savepoints, so the code under test may commit, roll back, nest and fail freely.
+    """
+
+    def __init__(self, engine: Engine, *, ddl_guard: bool = False) -> None:
+        self._engine = engine
+        self._ddl_guard = ddl_guard
+        self._connection: Connection | None = None
+        self._transaction: RootTransaction | None = None
+        self._tracker: _Tracker | None = None
+        self._bound: list[tuple[Any, dict[str, Any], scoped_session[Any] | None]] = []
+
+    def __enter__(self) -> DatabaseSandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def start(self) -> DatabaseSandbox:
+        if self._connection is not None:
+            raise SandboxError("this sandbox is already open; open a new one per test")
+        connection = self._engine.connect()
+        try:
+            self._transaction = connection.begin()
+            if self._ddl_guard:
+                event.listen(connection, "before_cursor_execute", _refuse_ddl)
+        except BaseException:
+            connection.close()
+            raise
+        self._connection = connection
+        self._tracker = _track(connection)
+        return self
+
+    @property
+    def connection(self) -> Connection:
+        """The sandbox's connection (inside its outer transaction)."""
+        if self._connection is None:
+            raise _not_started("DatabaseSandbox")
+        return self._connection
+
+    def session(self, **kw: Any) -> Session:
+        """A new Session in the sandbox; ``kw`` are Session options (e.g. ``autoflush``)."""
+        _check_options(kw, "sandbox.session()")
+        return Session(bind=self.connection, join_transaction_mode="create_savepoint", **kw)
+
+    def bind(self, maker: M) -> M:
+        """Make ``maker`` (a ``sessionmaker`` or ``scoped_session``) produce sessions here.
+
+        Its configuration is restored when the sandbox exits, and a ``scoped_session``'s
+        registry is cleared both now and then. Returns ``maker``.
+        """
+        connection = self.connection
+        scoped: scoped_session[Any] | None = None
+        target: Any = maker
+        if isinstance(target, scoped_session):
+            scoped = target
+            target = target.session_factory
+            scoped.remove()
+        if not isinstance(target, sessionmaker):
+            raise TypeError(
+                f"sandbox.bind() takes a sessionmaker or scoped_session, not {maker!r}"
+                + (
+                    "; bind an async_sessionmaker to db.async_sandbox() instead"
+                    if type(maker).__name__ in ("async_sessionmaker", "async_scoped_session")
+                    else ""
+                )
+            )
+        self._bound.append((target, _rebind(target, connection), scoped))
+        return maker
+
+    def stop(self) -> None:
+        """Close the sandbox's sessions, roll everything back, restore bound makers."""
+        connection, transaction, tracker = self._connection, self._transaction, self._tracker
+        if connection is None or transaction is None or tracker is None:
+            return
+        ended = False
+        try:
+            for _maker, _saved, scoped in reversed(self._bound):
+                if scoped is not None:
+                    scoped.remove()
+            for session in list(tracker.sessions):
+                session.close()
+        finally:
+            try:
+                ended = not transaction.is_active
+                if not ended:
+                    transaction.rollback()
+            finally:
+                connection.close()
+                _open.pop(connection, None)
+                self._connection = self._transaction = self._tracker = None
+                for maker, saved, _scoped in reversed(self._bound):
+                    _restore(maker, saved)
+                self._bound.clear()
+        if ended:
+            raise _outer_ended("DatabaseSandbox")
+
+
+# --- async ----------------------------------------------------------------------------
+
+
+def _explain_busy(context: ExceptionContext) -> BaseException | None:
+    text = str(context.original_exception)
+    if "another operation is in progress" in text:
+        return SandboxError(
+            "two queries ran at the same time on the async sandbox's one connection "
+            "(e.g. asyncio.gather() over sessions, or tasks sharing a session): the driver "
+            "allows one operation at a time per connection, and every session in a sandbox "
+            "shares that connection. Await the queries one after another in tests, or test "
+            f"this code with its own database connections. Driver error: {text}"
+        )
+    return None
+
+
+class AsyncDatabaseSandbox:
+    """The async sandbox: an AsyncConnection in one outer transaction (``async with``)."""
+
+    def __init__(self, engine: AsyncEngine, *, ddl_guard: bool = False) -> None:
+        self._engine = engine
+        self._ddl_guard = ddl_guard
+        self._connection: AsyncConnection | None = None
+        self._transaction: AsyncTransaction | None = None
+        self._tracker: _Tracker | None = None
+        self._bound: list[tuple[Any, dict[str, Any], async_scoped_session[Any] | None]] = []
+
+    async def __aenter__(self) -> AsyncDatabaseSandbox:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def start(self) -> AsyncDatabaseSandbox:
+        if self._connection is not None:
+            raise SandboxError("this sandbox is already open; open a new one per test")
+        connection = await self._engine.connect()
+        try:
+            self._transaction = await connection.begin()
+            sync = connection.sync_connection
+            assert sync is not None
+            event.listen(sync, "handle_error", _explain_busy, retval=True)
+            if self._ddl_guard:
+                event.listen(sync, "before_cursor_execute", _refuse_ddl)
+            self._tracker = _track(sync)
+        except BaseException:
+            await connection.close()
+            raise
+        self._connection = connection
+        return self
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """The sandbox's AsyncConnection (inside its outer transaction)."""
+        if self._connection is None:
+            raise _not_started("AsyncDatabaseSandbox")
+        return self._connection
+
+    def session(self, **kw: Any) -> AsyncSession:
+        """A new AsyncSession in the sandbox; ``kw`` are AsyncSession options."""
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        _check_options(kw, "sandbox.session()")
+        return AsyncSession(bind=self.connection, join_transaction_mode="create_savepoint", **kw)
+
+    def bind(self, maker: M) -> M:
+        """Make ``maker`` (``async_sessionmaker`` or ``async_scoped_session``) produce
+        sessions here until the sandbox exits, then restore it. Returns ``maker``.
+
+        An ``async_scoped_session``'s registry is cleared now; the sandbox removes its
+        session when it exits.
+        """
+        from sqlalchemy.ext.asyncio import async_scoped_session, async_sessionmaker
+
+        connection = self.connection
+        scoped: async_scoped_session[Any] | None = None
+        target: Any = maker
+        if isinstance(target, async_scoped_session):
+            scoped = target
+            target = target.session_factory
+            scoped.registry.clear()
+        if not isinstance(target, async_sessionmaker):
+            raise TypeError(
+                "async_sandbox.bind() takes an async_sessionmaker or async_scoped_session, "
+                f"not {maker!r}"
+                + (
+                    "; bind a sessionmaker to db.sandbox() instead"
+                    if isinstance(target, (sessionmaker, scoped_session))
+                    else ""
+                )
+            )
+        self._bound.append((target, _rebind(target, connection), scoped))
+        return maker
+
+    async def stop(self) -> None:
+        """Close the sandbox's sessions, roll everything back, restore bound makers."""
+        from sqlalchemy.ext.asyncio import async_session
+
+        connection, transaction, tracker = self._connection, self._transaction, self._tracker
+        if connection is None or transaction is None or tracker is None:
+            return
+        ended = False
+        try:
+            for _maker, _saved, scoped in reversed(self._bound):
+                if scoped is not None:
+                    await scoped.remove()
+            for session in list(tracker.sessions):
+                proxy = async_session(session)
+                if proxy is not None:
+                    await proxy.close()
+        finally:
+            try:
+                ended = not transaction.is_active
+                if not ended:
+                    await transaction.rollback()
+            finally:
+                sync = connection.sync_connection
+                await connection.close()
+                if sync is not None:
+                    _open.pop(sync, None)
+                self._connection = self._transaction = None
+                self._tracker = None
+                for maker, saved, _scoped in reversed(self._bound):
+                    _restore(maker, saved)
+                self._bound.clear()
+        if ended:
+            raise _outer_ended("AsyncDatabaseSandbox")
