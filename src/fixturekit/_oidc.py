@@ -1,0 +1,331 @@
+"""The fake OIDC issuer: a loopback HTTP server in front of a TokenMinter.
+
+Private to :mod:`fixturekit.tokens`; users reach it through ``TokenMinter.serve()``.
+It serves discovery, the JWKS and a token endpoint with the ``client_credentials``
+and ``password`` grants, on 127.0.0.1 with an ephemeral port, from a thread that is
+shut down and joined (with every request thread) when the server stops.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import threading
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote_plus
+
+if TYPE_CHECKING:
+    from fixturekit.tokens import TokenMinter
+
+DISCOVERY_PATH = "/.well-known/openid-configuration"
+JWKS_PATH = "/.well-known/jwks.json"
+TOKEN_PATH = "/token"
+
+#: How long a request thread may wait on a silent client before giving up (seconds).
+_REQUEST_TIMEOUT = 10.0
+#: How often the serving thread looks for a shutdown request (seconds).
+_POLL_INTERVAL = 0.01
+_MAX_BODY = 64 * 1024
+
+
+class _OAuthError(Exception):
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.error = error
+        self.description = description
+
+
+class _Server(ThreadingHTTPServer):
+    # Request threads are joined at server_close(): nothing outlives the server.
+    daemon_threads = False
+    block_on_close = True
+    issuer: IssuerServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    # HTTP/1.0: one request per connection, so no request thread waits on a kept-alive
+    # client when the server closes.
+    protocol_version = "HTTP/1.0"
+    timeout = _REQUEST_TIMEOUT
+    server_version = "fixturekit-oidc"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the default stderr log; the timeline records what matters."""
+
+    def do_GET(self) -> None:
+        issuer = self.server.issuer
+        path = self.path.split("?", 1)[0]
+        if path == DISCOVERY_PATH:
+            self._send_json(200, issuer.discovery())
+        elif path == JWKS_PATH:
+            minter = issuer.minter
+            if minter.algorithm.startswith("HS"):
+                self._send_error(
+                    _OAuthError(
+                        404,
+                        "not_found",
+                        f"this issuer signs with {minter.algorithm}, a shared secret; "
+                        "it publishes no keys",
+                    )
+                )
+            else:
+                self._send_json(200, minter.jwks)
+        elif path == TOKEN_PATH:
+            self._send_error(
+                _OAuthError(405, "invalid_request", "the token endpoint takes POST requests")
+            )
+        else:
+            self._send_error(_OAuthError(404, "not_found", f"no such path: {path}"))
+
+    def do_POST(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if path != TOKEN_PATH:
+            self._send_error(_OAuthError(404, "not_found", f"no such path: {path}"))
+            return
+        try:
+            body = self._token_response()
+        except _OAuthError as error:
+            self.server.issuer.minter.record(
+                f"token endpoint refused the request: {error.error}: {error.description}",
+                error=error.error,
+            )
+            self._send_error(error)
+        else:
+            self._send_json(200, body)
+
+    # --- the token endpoint ------------------------------------------------------------
+
+    def _form(self) -> dict[str, str]:
+        content_type = self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+        if content_type != "application/x-www-form-urlencoded":
+            raise _OAuthError(
+                400,
+                "invalid_request",
+                "the token request must be form-encoded "
+                f"(application/x-www-form-urlencoded), not {content_type or 'no content type'}",
+            )
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            length = -1
+        if not 0 <= length <= _MAX_BODY:
+            raise _OAuthError(400, "invalid_request", "missing or bad Content-Length")
+        raw = self.rfile.read(length).decode("utf-8", "replace")
+        values = parse_qs(raw, keep_blank_values=True)
+        repeated = sorted(name for name, found in values.items() if len(found) > 1)
+        if repeated:
+            raise _OAuthError(
+                400, "invalid_request", f"parameters sent more than once: {', '.join(repeated)}"
+            )
+        return {name: found[0] for name, found in values.items()}
+
+    def _client(self, form: dict[str, str]) -> tuple[str | None, str | None, bool]:
+        """(client_id, client_secret, whether HTTP Basic was used)."""
+        header = self.headers.get("Authorization")
+        if header is None:
+            return form.get("client_id") or None, form.get("client_secret"), False
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "basic":
+            raise _OAuthError(
+                401, "invalid_client", f"unsupported client authentication scheme {scheme!r}"
+            )
+        if "client_secret" in form:
+            raise _OAuthError(
+                400,
+                "invalid_request",
+                "the client authenticated twice (HTTP Basic and client_secret); use one",
+            )
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            raise _OAuthError(401, "invalid_client", "malformed HTTP Basic credentials") from None
+        client_id, colon, client_secret = decoded.partition(":")
+        if not colon:
+            raise _OAuthError(401, "invalid_client", "malformed HTTP Basic credentials")
+        return unquote_plus(client_id) or None, unquote_plus(client_secret), True
+
+    def _token_response(self) -> dict[str, Any]:
+        issuer = self.server.issuer
+        form = self._form()
+        client_id, client_secret, basic = self._client(form)
+        grant = form.get("grant_type")
+        if not grant:
+            raise _OAuthError(400, "invalid_request", "grant_type is missing")
+        if grant not in ("client_credentials", "password"):
+            raise _OAuthError(
+                400,
+                "unsupported_grant_type",
+                f"grant_type {grant!r} is not supported; use client_credentials or password",
+            )
+        if client_id is None:
+            raise _OAuthError(
+                401 if basic else 400,
+                "invalid_client" if basic else "invalid_request",
+                "no client_id: send it with HTTP Basic or as a form field",
+            )
+        clients = issuer.clients
+        if clients is not None and clients.get(client_id) != client_secret:
+            raise _OAuthError(
+                401, "invalid_client", f"unknown client {client_id!r} or wrong client secret"
+            )
+        scope = form.get("scope") or None
+        if grant == "password":
+            username = form.get("username")
+            password = form.get("password")
+            if not username or password is None:
+                raise _OAuthError(
+                    400, "invalid_request", "the password grant needs username and password"
+                )
+            users = issuer.users
+            if users is not None and users.get(username) != password:
+                raise _OAuthError(400, "invalid_grant", "wrong username or password")
+            subject = username
+        else:
+            subject = client_id
+        minter = issuer.minter
+        token = minter.mint(subject, scope=scope, client_id=client_id)
+        lifetime = int(minter.expires_in.total_seconds())
+        minter.record(
+            f"token endpoint: {grant} grant for {subject!r}"
+            + (f" (scope {scope!r})" if scope else ""),
+            grant=grant,
+            sub=subject,
+            client_id=client_id,
+            scope=scope,
+        )
+        body: dict[str, Any] = {
+            "access_token": token,
+            "token_type": "Bearer",
+            "expires_in": lifetime,
+        }
+        if scope:
+            body["scope"] = scope
+        return body
+
+    # --- responses ---------------------------------------------------------------------
+
+    def _send_json(self, status: int, body: Mapping[str, Any]) -> None:
+        data = json.dumps(body).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        if status == 401:
+            self.send_header("WWW-Authenticate", 'Basic realm="fixturekit"')
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_error(self, error: _OAuthError) -> None:
+        self._send_json(
+            error.status, {"error": error.error, "error_description": error.description}
+        )
+
+
+class IssuerServer:
+    """A running fake OIDC issuer; ``with minter.serve() as issuer_url:`` gives its URL.
+
+    While it runs, the minter's :attr:`~fixturekit.tokens.TokenMinter.issuer` is
+    :attr:`url`, so tokens minted in the meantime carry it as ``iss``.
+    """
+
+    def __init__(
+        self,
+        minter: TokenMinter,
+        *,
+        clients: Mapping[str, str] | None = None,
+        users: Mapping[str, str] | None = None,
+    ) -> None:
+        self.minter = minter
+        self.clients = None if clients is None else dict(clients)
+        self.users = None if users is None else dict(users)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        """The thread serving requests while the server runs."""
+        return self._thread
+
+    @property
+    def jwks_uri(self) -> str:
+        return self.url + JWKS_PATH
+
+    @property
+    def token_endpoint(self) -> str:
+        return self.url + TOKEN_PATH
+
+    @property
+    def discovery_url(self) -> str:
+        return self.url + DISCOVERY_PATH
+
+    def discovery(self) -> dict[str, Any]:
+        """The ``/.well-known/openid-configuration`` document."""
+        algorithm = self.minter.algorithm
+        document: dict[str, Any] = {
+            "issuer": self.url,
+            "token_endpoint": self.token_endpoint,
+            "grant_types_supported": ["client_credentials", "password"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "response_types_supported": ["token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": [algorithm],
+        }
+        if not algorithm.startswith("HS"):
+            document["jwks_uri"] = self.jwks_uri
+        return document
+
+    def start(self) -> str:
+        if self._server is not None:
+            raise RuntimeError(f"this issuer is already serving at {self.url}")
+        server = _Server(("127.0.0.1", 0), _Handler)
+        server.issuer = self
+        host, port = server.server_address[:2]
+        self.url = f"http://{host!s}:{port}"
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": _POLL_INTERVAL},
+            name=f"fixturekit-oidc-issuer-{port}",
+            daemon=True,
+        )
+        self._server = server
+        self._thread = thread
+        thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            raise RuntimeError("this issuer is not serving; stop() follows start()")
+        self._server = None
+        try:
+            server.shutdown()
+        finally:
+            server.server_close()  # joins the request threads
+            thread.join()
+            self._thread = None
+
+    def __enter__(self) -> str:
+        return self.minter._start_serving(self)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.minter._stop_serving(self)
+
+    def __repr__(self) -> str:
+        state = f"serving at {self.url}" if self.running else "stopped"
+        return f"<IssuerServer {state}>"

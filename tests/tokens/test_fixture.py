@@ -1,0 +1,74 @@
+"""The `tokens` fixture proposed for the pytest plugin, run in a pytester project.
+
+The plugin is not this block's file; until it ships the fixture, the project's
+conftest.py defines it with exactly the lines proposed for ``pytest_plugin.py``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+PROPOSED_FIXTURE = """
+from fixturekit.harness import Fake
+from fixturekit.pytest_plugin import _fake_fixture
+
+
+def _token_minter() -> Fake:
+    from fixturekit.tokens import TokenMinter
+
+    return TokenMinter()
+
+
+tokens = _fake_fixture(
+    _token_minter,
+    "tokens",
+    "A fixturekit.TokenMinter (RS256, issuer https://issuer.test, audience api) on the "
+    "test's clock, joined to the harness.",
+)
+"""
+
+TESTS = """
+import threading
+
+import jwt
+import pytest
+
+
+@pytest.mark.clock("2024-01-01T09:00:00Z")
+def test_tokens_follow_the_clock_fixture(tokens, clock):
+    token = tokens.mint("alice")
+    key = tokens.public_key_pem
+    assert jwt.decode(token, key, algorithms=["RS256"], audience="api")["sub"] == "alice"
+    clock.advance(hours=2)
+    with pytest.raises(jwt.ExpiredSignatureError):
+        jwt.decode(token, key, algorithms=["RS256"], audience="api")
+
+
+def test_tokens_join_the_harness(tokens, harness):
+    assert harness.tokens is tokens
+    tokens.mint("bob")
+    assert harness.timeline.messages("tokens") == ["minted token for 'bob'"]
+
+
+@pytest.fixture
+def no_issuer_thread_left():
+    yield
+    names = [t.name for t in threading.enumerate()]
+    assert not [n for n in names if n.startswith("fixturekit-oidc-issuer")], names
+
+
+def test_a_server_left_running_is_stopped_with_the_harness(no_issuer_thread_left, tokens):
+    tokens.serve().__enter__()
+    assert tokens.issuer.startswith("http://127.0.0.1:")
+"""
+
+
+def test_proposed_tokens_fixture_runs_on_the_clock_and_joins_the_harness(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(PROPOSED_FIXTURE)
+    pytester.makepyfile(test_tokens_fixture=TESTS)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-W", "error", "-o", "asyncio_default_fixture_loop_scope=function"
+    )
+    result.assert_outcomes(passed=3)
