@@ -25,7 +25,15 @@ import time
 import warnings
 from collections.abc import Callable
 from datetime import date, datetime, timezone, tzinfo
+from types import BuiltinFunctionType
 from typing import TYPE_CHECKING, Any
+
+try:  # the C classes themselves, even if someone swapped datetime.datetime on the module
+    from _datetime import date as _RealDate
+    from _datetime import datetime as _RealDatetime
+except ImportError:  # pragma: no cover - interpreters without the C accelerator
+    from datetime import date as _RealDate
+    from datetime import datetime as _RealDatetime
 
 if TYPE_CHECKING:
     from fixturekit.clock import Clock
@@ -46,9 +54,12 @@ DEFAULT_IGNORE: tuple[str, ...] = (
     "fixturekit._timepatch",
 )
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = _RealDatetime(1970, 1, 1, tzinfo=timezone.utc)
+_TIME_NAMES = ("time", "time_ns", "localtime", "gmtime", "ctime", "asctime", "strftime")
 
-# The real functions, captured before anything is patched.
+# The real functions. Read again, and checked, when the trampolines are installed:
+# another library (freezegun) may have had its own fakes in place when this module
+# was imported.
 real_time = time.time
 _real_time_ns = time.time_ns
 _real_localtime = time.localtime
@@ -56,9 +67,9 @@ _real_gmtime = time.gmtime
 _real_ctime = time.ctime
 _real_asctime = time.asctime
 _real_strftime = time.strftime
-_real_now = datetime.__dict__["now"]
-_real_utcnow = datetime.__dict__["utcnow"]
-_real_today = date.__dict__["today"]
+_real_now = _RealDatetime.__dict__["now"]
+_real_utcnow = _RealDatetime.__dict__["utcnow"]
+_real_today = _RealDate.__dict__["today"]
 
 # The running clock's ``now`` (an aware UTC datetime) and the clock itself.
 _source: Callable[[], datetime] | None = None
@@ -68,7 +79,8 @@ _installed = False
 
 def real_utcnow() -> datetime:
     """Real, unfrozen time as an aware UTC datetime, whatever clock is running."""
-    return datetime.fromtimestamp(real_time(), timezone.utc)
+    result: datetime = _RealDatetime.fromtimestamp(real_time(), timezone.utc)
+    return result
 
 
 def active_clock() -> Clock | None:
@@ -150,28 +162,46 @@ _TIME_FAKES: dict[str, Callable[..., Any]] = {
     "asctime": _fake_asctime,
     "strftime": _fake_strftime,
 }
-_TIME_REALS: dict[str, Callable[..., Any]] = {
-    "time": real_time,
-    "time_ns": _real_time_ns,
-    "localtime": _real_localtime,
-    "gmtime": _real_gmtime,
-    "ctime": _real_ctime,
-    "asctime": _real_asctime,
-    "strftime": _real_strftime,
-}
+_TIME_REALS: dict[str, Callable[..., Any]] = {}
 
 for _name, _fake in _TIME_FAKES.items():
-    _real = _TIME_REALS[_name]
-    _fake.__name__ = _real.__name__
-    _fake.__qualname__ = _real.__name__
-    _fake.__doc__ = _real.__doc__
+    _fake.__name__ = _name
+    _fake.__qualname__ = _name
+    _fake.__doc__ = getattr(time, _name).__doc__
+
+
+def _capture_reals() -> None:
+    """Read the real time functions, refusing ones another library has replaced."""
+    global real_time, _real_time_ns, _real_localtime, _real_gmtime, _real_ctime
+    global _real_asctime, _real_strftime, _real_now, _real_utcnow, _real_today
+    reals: dict[str, Callable[..., Any]] = {}
+    for name in _TIME_NAMES:
+        value = getattr(time, name)
+        if not isinstance(value, BuiltinFunctionType):
+            raise RuntimeError(
+                f"time.{name} is not the built-in function but {value!r}; another time "
+                "library (freezegun?) has patched it. Stop it before using a fixturekit Clock"
+            )
+        reals[name] = value
+    real_time = reals["time"]
+    _real_time_ns = reals["time_ns"]
+    _real_localtime = reals["localtime"]
+    _real_gmtime = reals["gmtime"]
+    _real_ctime = reals["ctime"]
+    _real_asctime = reals["asctime"]
+    _real_strftime = reals["strftime"]
+    _real_now = _RealDatetime.__dict__["now"]
+    _real_utcnow = _RealDatetime.__dict__["utcnow"]
+    _real_today = _RealDate.__dict__["today"]
+    _TIME_REALS.clear()
+    _TIME_REALS.update(reals)
 
 
 # --- datetime trampolines ----------------------------------------------------
 
 
 def _as_class(cls: type[Any], value: datetime) -> Any:
-    if cls is datetime:
+    if cls is _RealDatetime:
         return value
     return cls(
         value.year,
@@ -219,14 +249,14 @@ def _fake_today(cls: type[date]) -> Any:
     if source is None:
         return _real_today.__get__(None, cls)()
     local = source().astimezone().replace(tzinfo=None)
-    if issubclass(cls, datetime):
+    if issubclass(cls, _RealDatetime):
         return _as_class(cls, local)
     return cls(local.year, local.month, local.day)
 
 
-_fake_now.__doc__ = datetime.now.__doc__
-_fake_utcnow.__doc__ = datetime.utcnow.__doc__
-_fake_today.__doc__ = date.today.__doc__
+_fake_now.__doc__ = _RealDatetime.now.__doc__
+_fake_utcnow.__doc__ = _RealDatetime.utcnow.__doc__
+_fake_today.__doc__ = _RealDate.today.__doc__
 
 
 def _type_dict(cls: type[Any]) -> dict[str, Any]:
@@ -254,13 +284,32 @@ def install(ignore: tuple[str, ...] = DEFAULT_IGNORE) -> None:
     global _installed
     if _installed:
         return
-    _set_type_attr(datetime, "now", classmethod(_fake_now))
-    _set_type_attr(datetime, "utcnow", classmethod(_fake_utcnow))
-    _set_type_attr(date, "today", classmethod(_fake_today))
+    _capture_reals()
+    _load_time_machine_first()
+    _set_type_attr(_RealDatetime, "now", classmethod(_fake_now))
+    _set_type_attr(_RealDatetime, "utcnow", classmethod(_fake_utcnow))
+    _set_type_attr(_RealDate, "today", classmethod(_fake_today))
     for name, fake in _TIME_FAKES.items():
         setattr(time, name, fake)
     _replace_copies(ignore)
     _installed = True
+
+
+def _load_time_machine_first() -> None:
+    """Let time-machine's C extension, if installed, start before the trampolines exist.
+
+    It keeps the built-in ``time.time``/``datetime.now`` objects it finds when it is
+    first imported and rewrites their C function pointers when it travels; importing it
+    after the trampolines were installed would hand it Python functions instead, which
+    crashes the interpreter. Imported first, it patches the real built-ins, which the
+    trampolines call when no Clock runs, so both tools work in one process.
+    """
+    if "_time_machine" in sys.modules:
+        return
+    import importlib.util
+
+    if importlib.util.find_spec("_time_machine") is not None:
+        importlib.import_module("_time_machine")
 
 
 def _replace_copies(ignore: tuple[str, ...]) -> None:
@@ -285,9 +334,9 @@ def uninstall() -> None:
         return
     if _owner is not None:
         raise RuntimeError("cannot uninstall the time trampolines while a Clock is running")
-    _set_type_attr(datetime, "now", _real_now)
-    _set_type_attr(datetime, "utcnow", _real_utcnow)
-    _set_type_attr(date, "today", _real_today)
+    _set_type_attr(_RealDatetime, "now", _real_now)
+    _set_type_attr(_RealDatetime, "utcnow", _real_utcnow)
+    _set_type_attr(_RealDate, "today", _real_today)
     by_id = {id(fake): _TIME_REALS[name] for name, fake in _TIME_FAKES.items()}
     for module in list(sys.modules.values()):
         namespace = getattr(module, "__dict__", None)

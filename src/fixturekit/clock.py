@@ -254,7 +254,7 @@ class Clock:
                     "clocks that patch time: advance() or set() the running clock instead, "
                     "or pass patch=False for a private virtual clock"
                 )
-            _refuse_freezegun()
+            _refuse_other_time_tools()
             _timepatch.install()
             _timepatch.activate(self, self.now)
         self._running = True
@@ -452,10 +452,16 @@ def _given(delta: object, **units: float) -> str:
     return ", ".join(parts) or "0"
 
 
-def _refuse_freezegun() -> None:
+def _refuse_other_time_tools() -> None:
     api = sys.modules.get("freezegun.api")
     if api is not None and getattr(api, "freeze_factories", None):
         raise RuntimeError(
             "freezegun's freeze_time() is active; a fixturekit Clock cannot run at the same "
             "time. Stop freeze_time first, or replace it with the Clock"
+        )
+    machine = sys.modules.get("time_machine")
+    if machine is not None and getattr(machine, "traveller_stack", None):
+        raise RuntimeError(
+            "time-machine's travel() is active; a fixturekit Clock cannot run at the same "
+            "time. Stop travel() first, or replace it with the Clock"
         )
