@@ -28,12 +28,19 @@ from datetime import date, datetime, timezone, tzinfo
 from types import BuiltinFunctionType
 from typing import TYPE_CHECKING, Any
 
-try:  # the C classes themselves, even if someone swapped datetime.datetime on the module
-    from _datetime import date as _RealDate
-    from _datetime import datetime as _RealDatetime
-except ImportError:  # pragma: no cover - interpreters without the C accelerator
-    from datetime import date as _RealDate
-    from datetime import datetime as _RealDatetime
+
+def _c_classes() -> tuple[type[date], type[datetime]]:
+    """The C classes themselves, even if someone swapped ``datetime.datetime``."""
+    import importlib
+
+    try:
+        accelerator = importlib.import_module("_datetime")
+    except ImportError:  # pragma: no cover - interpreters without the C accelerator
+        return date, datetime
+    return accelerator.date, accelerator.datetime
+
+
+_RealDate, _RealDatetime = _c_classes()
 
 if TYPE_CHECKING:
     from fixturekit.clock import Clock
@@ -60,8 +67,8 @@ _TIME_NAMES = ("time", "time_ns", "localtime", "gmtime", "ctime", "asctime", "st
 # The real functions. Read again, and checked, when the trampolines are installed:
 # another library (freezegun) may have had its own fakes in place when this module
 # was imported.
-real_time = time.time
-_real_time_ns = time.time_ns
+real_time: Callable[[], float] = time.time
+_real_time_ns: Callable[[], int] = time.time_ns
 _real_localtime = time.localtime
 _real_gmtime = time.gmtime
 _real_ctime = time.ctime
