@@ -177,19 +177,39 @@ for _name, _fake in _TIME_FAKES.items():
     _fake.__doc__ = getattr(time, _name).__doc__
 
 
-def _capture_reals() -> None:
-    """Read the real time functions, refusing ones another library has replaced."""
+def _unwrap(value: Any) -> tuple[Any, bool]:
+    """The original behind a trampoline left by an earlier import of this module.
+
+    Tools that snapshot ``sys.modules`` (pytester's in-process runs) can drop this
+    module and import it afresh while the old trampolines are still installed.
+    """
+    func = getattr(value, "__func__", value)
+    original = getattr(func, "_fixturekit_original", None)
+    return (value, False) if original is None else (original, True)
+
+
+def _capture_reals() -> dict[int, Callable[..., Any]]:
+    """Read the real time functions, refusing ones another library has replaced.
+
+    Returns the trampolines of an earlier import of this module, by id, each mapped to
+    this module's replacement, so that copies of them get replaced too.
+    """
     global real_time, _real_time_ns, _real_localtime, _real_gmtime, _real_ctime
     global _real_asctime, _real_strftime, _real_now, _real_utcnow, _real_today
     reals: dict[str, Callable[..., Any]] = {}
+    stale: dict[int, Callable[..., Any]] = {}
     for name in _TIME_NAMES:
-        value = getattr(time, name)
+        current = getattr(time, name)
+        value, was_ours = _unwrap(current)
+        if was_ours:
+            stale[id(current)] = _TIME_FAKES[name]
         if not isinstance(value, BuiltinFunctionType):
             raise RuntimeError(
                 f"time.{name} is not the built-in function but {value!r}; another time "
                 "library (freezegun?) has patched it. Stop it before using a fixturekit Clock"
             )
         reals[name] = value
+        _TIME_FAKES[name]._fixturekit_original = value  # type: ignore[attr-defined]
     real_time = reals["time"]
     _real_time_ns = reals["time_ns"]
     _real_localtime = reals["localtime"]
@@ -197,11 +217,15 @@ def _capture_reals() -> None:
     _real_ctime = reals["ctime"]
     _real_asctime = reals["asctime"]
     _real_strftime = reals["strftime"]
-    _real_now = _RealDatetime.__dict__["now"]
-    _real_utcnow = _RealDatetime.__dict__["utcnow"]
-    _real_today = _RealDate.__dict__["today"]
+    _real_now = _unwrap(_RealDatetime.__dict__["now"])[0]
+    _real_utcnow = _unwrap(_RealDatetime.__dict__["utcnow"])[0]
+    _real_today = _unwrap(_RealDate.__dict__["today"])[0]
+    _fake_now._fixturekit_original = _real_now  # type: ignore[attr-defined]
+    _fake_utcnow._fixturekit_original = _real_utcnow  # type: ignore[attr-defined]
+    _fake_today._fixturekit_original = _real_today  # type: ignore[attr-defined]
     _TIME_REALS.clear()
     _TIME_REALS.update(reals)
+    return stale
 
 
 # --- datetime trampolines ----------------------------------------------------
@@ -291,14 +315,14 @@ def install(ignore: tuple[str, ...] = DEFAULT_IGNORE) -> None:
     global _installed
     if _installed:
         return
-    _capture_reals()
+    stale = _capture_reals()
     _load_time_machine_first()
     _set_type_attr(_RealDatetime, "now", classmethod(_fake_now))
     _set_type_attr(_RealDatetime, "utcnow", classmethod(_fake_utcnow))
     _set_type_attr(_RealDate, "today", classmethod(_fake_today))
     for name, fake in _TIME_FAKES.items():
         setattr(time, name, fake)
-    _replace_copies(ignore)
+    _replace_copies(ignore, stale)
     _installed = True
 
 
@@ -319,9 +343,10 @@ def _load_time_machine_first() -> None:
         importlib.import_module("_time_machine")
 
 
-def _replace_copies(ignore: tuple[str, ...]) -> None:
+def _replace_copies(ignore: tuple[str, ...], stale: dict[int, Callable[..., Any]]) -> None:
     """Swap the real time functions that modules copied into their globals."""
     by_id = {id(real): _TIME_FAKES[name] for name, real in _TIME_REALS.items()}
+    by_id.update(stale)
     skip = {"time", "datetime", "_datetime", "_pydatetime", __name__}
     for mod_name, module in list(sys.modules.items()):
         if module is None or mod_name in skip or mod_name.startswith(ignore):

@@ -72,3 +72,24 @@ def test_freezegun_scanning_fixturekit_before_any_clock_breaks_nothing() -> None
         """
     )
     assert out.split() == ["2020", "2024", "datetime", "2021", "True"]
+
+
+def test_a_fresh_import_of_fixturekit_takes_over_the_installed_trampolines() -> None:
+    # pytester's in-process runs drop modules imported during the run; a later import
+    # of fixturekit must still control the time functions copied earlier.
+    out = run(
+        """
+        import sys
+        from datetime import datetime, timezone
+        import fixturekit.clock
+        fixturekit.clock.install()
+        from time import time as copied
+        for name in [name for name in sys.modules if name.startswith("fixturekit")]:
+            del sys.modules[name]
+        import fixturekit as fk
+        with fk.Clock("2024-01-01"):
+            print(int(copied()), datetime.now(timezone.utc).year)
+        print(copied() > 1.75e9)
+        """
+    )
+    assert out.split() == ["1704067200", "2024", "True"]
