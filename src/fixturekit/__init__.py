@@ -6,12 +6,13 @@ Everything public is listed in ``__all__`` and imported on first use, so
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
 from fixturekit._version import __version__
 
+# Not ``typing.TYPE_CHECKING``: importing typing would triple this module's import cost.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from fixturekit._seed import seed
     from fixturekit.clock import Clock, Timer
     from fixturekit.harness import Event, Fake, Harness, Timeline
@@ -42,7 +43,9 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'fixturekit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
     globals()[name] = value
     return value
 
