@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from fixturekit._seed import seed
     from fixturekit.clock import Clock, Timer
     from fixturekit.harness import Event, Fake, Harness, Timeline
+    from fixturekit.tokens import TokenMinter
 
 __all__ = [
     "Clock",
@@ -24,6 +25,7 @@ __all__ = [
     "Harness",
     "Timeline",
     "Timer",
+    "TokenMinter",
     "__version__",
     "seed",
 ]
@@ -35,6 +37,7 @@ _LAZY = {
     "Fake": "fixturekit.harness",
     "Harness": "fixturekit.harness",
     "Timeline": "fixturekit.harness",
+    "TokenMinter": "fixturekit.tokens",
     "seed": "fixturekit._seed",
 }
 

@@ -329,3 +329,20 @@ def register_fake(fake_cls: type[Fake], *, name: str | None = None) -> Any:
     if inject:
         caller.f_locals[name] = fixture
     return fixture
+
+
+# --- fixturekit's own fakes -------------------------------------------------------------
+
+
+def _token_minter() -> Fake:
+    from fixturekit.tokens import TokenMinter
+
+    return TokenMinter()
+
+
+tokens = _fake_fixture(
+    _token_minter,
+    "tokens",
+    "A running fixturekit.TokenMinter (RS256, issuer https://issuer.test, audience api) "
+    "on the test's clock, joined to the harness.",
+)

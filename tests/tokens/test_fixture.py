@@ -1,31 +1,8 @@
-"""The `tokens` fixture proposed for the pytest plugin, run in a pytester project.
-
-The plugin is not this block's file; until it ships the fixture, the project's
-conftest.py defines it with exactly the lines proposed for ``pytest_plugin.py``.
-"""
+"""The plugin's `tokens` fixture, run in a pytester project."""
 
 from __future__ import annotations
 
 import pytest
-
-PROPOSED_FIXTURE = """
-from fixturekit.harness import Fake
-from fixturekit.pytest_plugin import _fake_fixture
-
-
-def _token_minter() -> Fake:
-    from fixturekit.tokens import TokenMinter
-
-    return TokenMinter()
-
-
-tokens = _fake_fixture(
-    _token_minter,
-    "tokens",
-    "A fixturekit.TokenMinter (RS256, issuer https://issuer.test, audience api) on the "
-    "test's clock, joined to the harness.",
-)
-"""
 
 TESTS = """
 import threading
@@ -63,10 +40,9 @@ def test_a_server_left_running_is_stopped_with_the_harness(no_issuer_thread_left
 """
 
 
-def test_proposed_tokens_fixture_runs_on_the_clock_and_joins_the_harness(
+def test_tokens_fixture_runs_on_the_clock_and_joins_the_harness(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makeconftest(PROPOSED_FIXTURE)
     pytester.makepyfile(test_tokens_fixture=TESTS)
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "-W", "error", "-o", "asyncio_default_fixture_loop_scope=function"
