@@ -1,6 +1,6 @@
 """Signing keys for the token minter: generation, a per-process pool, JWKs and signing.
 
-Private to :mod:`fixturekit.tokens`. Generating an RSA key takes tens of milliseconds,
+Private to `fixturekit.tokens`. Generating an RSA key takes tens of milliseconds,
 so asymmetric keys are pooled per process: a minter *leases* keys, and a key goes back
 to the pool only when the minter that leased it is garbage-collected. Two minters that
 exist at the same time therefore never share a key, while a test suite that creates one

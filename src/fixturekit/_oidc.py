@@ -1,6 +1,6 @@
 """The fake OIDC issuer: a loopback HTTP server in front of a TokenMinter.
 
-Private to :mod:`fixturekit.tokens`; users reach it through ``TokenMinter.serve()``.
+Private to `fixturekit.tokens`; users reach it through ``TokenMinter.serve()``.
 It serves discovery, the JWKS and a token endpoint with the ``client_credentials``
 and ``password`` grants, on 127.0.0.1 with an ephemeral port, from a thread that is
 shut down and joined (with every request thread) when the server stops.
@@ -230,8 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
 class IssuerServer:
     """A running fake OIDC issuer; ``with minter.serve() as issuer_url:`` gives its URL.
 
-    While it runs, the minter's :attr:`~fixturekit.tokens.TokenMinter.issuer` is
-    :attr:`url`, so tokens minted in the meantime carry it as ``iss``.
+    While it runs, the minter's `fixturekit.tokens.TokenMinter.issuer` is
+    `url`, so tokens minted in the meantime carry it as ``iss``.
     """
 
     def __init__(

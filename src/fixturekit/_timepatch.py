@@ -1,12 +1,12 @@
-"""The process-wide time source behind :class:`fixturekit.Clock`.
+"""The process-wide time source behind `fixturekit.Clock`.
 
 The first clock that patches time installs small trampolines, once per process:
 
 * ``datetime.datetime.now``, ``datetime.datetime.utcnow`` and ``datetime.date.today``
   are replaced *inside the real classes* (the type dictionaries of the C types), so
   ``from datetime import datetime`` keeps naming the real class and every value made
-  under a clock is a real :class:`datetime.datetime`, not a subclass;
-* the wall-clock functions of the :mod:`time` module (``time``, ``time_ns``,
+  under a clock is a real `datetime.datetime`, not a subclass;
+* the wall-clock functions of the `time` module (``time``, ``time_ns``,
   ``localtime``, ``gmtime``, ``ctime``, ``asctime``, ``strftime``) are replaced on the
   module, and in every already-imported module that copied them with
   ``from time import time``. Modules imported later copy the trampoline itself.

@@ -50,7 +50,7 @@ def _describe_types() -> str:
 
 
 def to_utc(value: object, what: str) -> datetime:
-    """Turn a :data:`TimeLike` into an aware UTC :class:`datetime` (real class)."""
+    """Turn a `TimeLike` into an aware UTC `datetime` (real class)."""
     if isinstance(value, bool):
         raise TypeError(f"{what} must be {_describe_types()}, not a bool ({value!r})")
     if isinstance(value, datetime):
@@ -112,7 +112,7 @@ def to_delta(value: object, what: str) -> timedelta:
 
 
 class Timer:
-    """A callback scheduled on a :class:`Clock`; returned by ``call_at``/``call_later``."""
+    """A callback scheduled on a `Clock`; returned by ``call_at``/``call_later``."""
 
     __slots__ = ("_clock", "_state", "args", "callback", "due", "kwargs")
 
@@ -174,11 +174,11 @@ class Clock:
     """A controllable clock, and (when it patches) the process's time while it runs.
 
     ``Clock(start)`` starts frozen at ``start``: an ISO 8601 string (``"2024-01-01"``,
-    ``"2024-01-01T09:00:00Z"``, with any UTC offset), a :class:`date` (midnight UTC), a
-    :class:`datetime` (naive means UTC) or a POSIX timestamp; without ``start`` it
+    ``"2024-01-01T09:00:00Z"``, with any UTC offset), a `date` (midnight UTC), a
+    `datetime` (naive means UTC) or a POSIX timestamp; without ``start`` it
     starts at the real current time.
 
-    While entered (``with``, ``async with`` or :meth:`start`), a patching clock is what
+    While entered (``with``, ``async with`` or `start`), a patching clock is what
     ``datetime.now()``, ``datetime.utcnow()``, ``date.today()``, ``time.time()`` and the
     other wall-clock functions report, everywhere in the process. The monotonic clocks
     are left alone, so event loops, timeouts and ``time.sleep`` keep real time.
@@ -210,7 +210,7 @@ class Clock:
     # --- reading ---------------------------------------------------------------
 
     def now(self) -> datetime:
-        """The clock's current time, an aware UTC :class:`datetime`."""
+        """The clock's current time, an aware UTC `datetime`."""
         origin = self._origin
         if origin is None:
             return self._base
@@ -308,8 +308,8 @@ class Clock:
     ) -> datetime:
         """Move time forward, firing every timer that falls due, in time order.
 
-        Give a :class:`timedelta` (or a number of seconds), keyword units, or both (they
-        add up). While a timer's callback runs, :meth:`now` equals the timer's due time,
+        Give a `timedelta` (or a number of seconds), keyword units, or both (they
+        add up). While a timer's callback runs, `now` equals the timer's due time,
         and timers that callbacks schedule inside the window fire too. Returns the new
         current time. If a callback raises, the clock stays at that callback's due time
         and the later timers stay pending.
@@ -329,7 +329,7 @@ class Clock:
         return self._move_to(self.now() + step)
 
     def set(self, when: TimeLike) -> datetime:
-        """Jump to ``when``. Going forward fires the timers due by then, like :meth:`advance`;
+        """Jump to ``when``. Going forward fires the timers due by then, like `advance`;
         going back fires nothing and keeps pending timers pending. Returns the new time."""
         target = to_utc(when, "set()'s time")
         if target >= self.now():
@@ -342,7 +342,7 @@ class Clock:
         """Advance to each pending timer in turn until none is left; returns how many fired.
 
         A timer that keeps rescheduling itself would never let this finish: after
-        ``limit`` timers it raises :class:`RuntimeError` naming the recent ones.
+        ``limit`` timers it raises `RuntimeError` naming the recent ones.
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ValueError(f"limit must be a positive int, not {limit!r}")

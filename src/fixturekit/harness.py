@@ -43,7 +43,7 @@ RESERVED_NAMES = frozenset(
 
 @dataclass(frozen=True)
 class Event:
-    """One side effect recorded on a :class:`Timeline`."""
+    """One side effect recorded on a `Timeline`."""
 
     at: datetime
     source: str
@@ -122,13 +122,13 @@ class Timeline:
 class Fake:
     """Base class of every fake.
 
-    A fake has a :attr:`name` (a class attribute, such as ``"sms"``), a :attr:`clock`
-    and a :attr:`timeline`. Used on its own it gets a private virtual clock, starting at
+    A fake has a `name` (a class attribute, such as ``"sms"``), a `clock`
+    and a `timeline`. Used on its own it gets a private virtual clock, starting at
     the real time and moving only when advanced (it never patches the process's time),
-    and a timeline of its own; inside a :class:`Harness` it shares the harness's.
+    and a timeline of its own; inside a `Harness` it shares the harness's.
 
-    Override :meth:`reset` to clear recorded state, and :meth:`on_start` /
-    :meth:`on_stop` to acquire and release resources (servers, patches). A fake is a
+    Override `reset` to clear recorded state, and `on_start` /
+    `on_stop` to acquire and release resources (servers, patches). A fake is a
     context manager: ``with FakeSMS() as sms: ...``.
     """
 
@@ -198,7 +198,7 @@ class Fake:
         """Acquire resources when the fake is entered; override as needed."""
 
     def on_stop(self) -> None:
-        """Release what :meth:`on_start` acquired; runs even when the test failed."""
+        """Release what `on_start` acquired; runs even when the test failed."""
 
     def start(self: F) -> F:
         if self._running:
@@ -256,7 +256,7 @@ class Harness:
 
     ``with Harness(clock=Clock("2024-01-01"), fakes=[FakeSMS()]) as h:`` starts the
     clock (unless it already runs, then it is only shared), attaches every fake to it
-    and to :attr:`timeline`, and enters the fakes in order. Leaving exits them in
+    and to `timeline`, and enters the fakes in order. Leaving exits them in
     reverse order, every one of them even when some fail, then stops the clock if the
     harness started it. Fakes are reachable by name: ``h.sms`` or ``h["sms"]``.
     """

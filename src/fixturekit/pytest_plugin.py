@@ -5,7 +5,7 @@ but pytest and the standard library; fixturekit's blocks are imported by the fix
 that use them.
 
 Fixtures: ``clock``, ``harness``, ``fixturekit_seed``, plus one per fake registered
-with :func:`register_fake`. Markers: ``clock`` (alias ``fixturekit_clock``). Option:
+with `register_fake`. Markers: ``clock`` (alias ``fixturekit_clock``). Option:
 ``--fixturekit-seed``.
 """
 

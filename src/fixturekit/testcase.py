@@ -1,4 +1,4 @@
-"""unittest base classes that run a :class:`~fixturekit.Harness` around every test.
+"""unittest base classes that run a `fixturekit.Harness` around every test.
 
 ```python
 import fixturekit as fk
@@ -13,8 +13,8 @@ class SignupTest(HarnessTestCase):
         self.assertEqual(len(self.sms.sent), 1)
 ```
 
-Per test: ``random`` and Faker are seeded, a fresh :class:`~fixturekit.Clock` and a
-:class:`~fixturekit.Harness` with fresh fakes are started, and they are stopped with the
+Per test: ``random`` and Faker are seeded, a fresh `fixturekit.Clock` and a
+`fixturekit.Harness` with fresh fakes are started, and they are stopped with the
 test's cleanups, whether the test passed or not.
 """
 
@@ -223,11 +223,11 @@ def _wrap(case: unittest.TestCase, result: Any) -> Any:
 
 
 class HarnessTestCase(unittest.TestCase):
-    """A :class:`unittest.TestCase` with a running clock, harness and fakes per test.
+    """A `unittest.TestCase` with a running clock, harness and fakes per test.
 
     Configure it with class attributes:
 
-    * ``clock_start``: where the clock starts (a :data:`~fixturekit.clock.TimeLike`);
+    * ``clock_start``: where the clock starts (a `fixturekit.clock.TimeLike`);
       None (the default) means the real current time. The clock is frozen there.
     * ``clock_tick``: True lets time flow on from ``clock_start``.
     * ``fakes``: Fake classes (or zero-argument functions returning a fake) to create
@@ -235,7 +235,7 @@ class HarnessTestCase(unittest.TestCase):
 
     Each test sees ``self.clock``, ``self.harness``, ``self.timeline`` and
     ``self.fixturekit_seed`` (the seed ``random`` and Faker got). Everything is set up
-    in :meth:`setUp`, so a subclass that overrides ``setUp`` calls ``super().setUp()``
+    in `setUp`, so a subclass that overrides ``setUp`` calls ``super().setUp()``
     first; the harness stops in a cleanup, after ``tearDown``, even when the test failed.
     A failure's traceback ends with the test seed, the run seed and the timeline; set
     ``FIXTUREKIT_SEED`` to the run seed to replay a run's data.
@@ -267,10 +267,10 @@ class HarnessTestCase(unittest.TestCase):
 
 
 class IsolatedAsyncioHarnessTestCase(unittest.IsolatedAsyncioTestCase):
-    """The async twin of :class:`HarnessTestCase`, on :class:`unittest.IsolatedAsyncioTestCase`.
+    """The async twin of `HarnessTestCase`, on `unittest.IsolatedAsyncioTestCase`.
 
     Same class attributes and ``self`` attributes. The harness is entered with
-    ``async with`` semantics in :meth:`asyncSetUp` (so a subclass that overrides it calls
+    ``async with`` semantics in `asyncSetUp` (so a subclass that overrides it calls
     ``await super().asyncSetUp()`` first) and exited in an async cleanup. The clock
     leaves the monotonic clock alone, so ``asyncio.sleep`` and timeouts run in real time.
     """

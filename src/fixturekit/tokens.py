@@ -71,13 +71,13 @@ class TokenMinter(Fake):
     """Mints JWTs for tests, signed with fresh keys, on the shared clock.
 
     Arguments:
-        issuer: the ``iss`` claim (while :meth:`serve` runs, the server's URL instead).
+        issuer: the ``iss`` claim (while `serve` runs, the server's URL instead).
         audience: the ``aud`` claim: a string, or a list of strings.
         algorithm: one of ``HS256``, ``HS384``, ``HS512`` (a random secret per minter),
             ``RS256``, ``PS256`` (2048-bit RSA), ``ES256`` (P-256) or ``EdDSA`` (Ed25519).
         expires_in: the default lifetime of minted tokens (a timedelta or seconds).
-        clock: the :class:`~fixturekit.Clock` tokens follow; without one the minter has
-            a private virtual clock starting at the real time (see :class:`Fake`).
+        clock: the `fixturekit.Clock` tokens follow; without one the minter has
+            a private virtual clock starting at the real time (see `Fake`).
         timeline: where mints are recorded; a harness sets it.
 
     Keys are generated in the process, never stored. RSA, EC and Ed25519 keys come from
@@ -119,7 +119,7 @@ class TokenMinter(Fake):
 
     @property
     def issuer(self) -> str:
-        """The ``iss`` of tokens minted now: the server URL while :meth:`serve` runs."""
+        """The ``iss`` of tokens minted now: the server URL while `serve` runs."""
         served = self._served
         return served.url if served is not None else self._issuer
 
@@ -217,7 +217,7 @@ class TokenMinter(Fake):
         roles: Iterable[str] | None = None,
         **claims: Any,
     ) -> dict[str, str]:
-        """``{"Authorization": "Bearer <token>"}`` for a token minted like :meth:`mint`."""
+        """``{"Authorization": "Bearer <token>"}`` for a token minted like `mint`."""
         token = self.mint(sub, expires_in=expires_in, scope=scope, roles=roles, **claims)
         return {"Authorization": f"Bearer {token}"}
 
@@ -549,7 +549,7 @@ class TokenMinter(Fake):
     def rotate(self, *, grace: timedelta | float | None = None) -> str:
         """Sign new tokens with a new key; returns its ``kid``.
 
-        The old key stays in :attr:`jwks` (and :meth:`decode` accepts it) for ``grace``
+        The old key stays in `jwks` (and `decode` accepts it) for ``grace``
         on the clock, by default until the last token it signed expires. ``grace=0``
         unpublishes it at once.
         """
@@ -586,7 +586,7 @@ class TokenMinter(Fake):
 
         It serves ``/.well-known/openid-configuration``, the JWKS at
         ``/.well-known/jwks.json`` and a token endpoint at ``/token`` (``client_credentials``
-        and ``password`` grants, form-encoded). While it runs, the minter's :attr:`issuer`
+        and ``password`` grants, form-encoded). While it runs, the minter's `issuer`
         is ``issuer_url``. ``clients`` (client id → secret) and ``users`` (username →
         password) make the token endpoint check credentials; without them it accepts any.
         """
