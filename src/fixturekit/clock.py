@@ -18,10 +18,10 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from time import monotonic
-from types import TracebackType
 from typing import Any
 
 from fixturekit import _timepatch
+from fixturekit._lifecycle import Lifecycle
 
 __all__ = ["Clock", "TimeLike", "Timer", "install"]
 
@@ -170,7 +170,7 @@ def _name_of(fn: Callable[..., object]) -> str:
     return getattr(fn, "__qualname__", None) or repr(fn)
 
 
-class Clock:
+class Clock(Lifecycle):
     """A controllable clock, and (when it patches) the process's time while it runs.
 
     ``Clock(start)`` starts frozen at ``start``: an ISO 8601 string (``"2024-01-01"``,
@@ -271,28 +271,6 @@ class Clock:
         self._running = False
         if self._patch:
             _timepatch.deactivate(self)
-
-    def __enter__(self) -> Clock:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> Clock:
-        return self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # --- moving ----------------------------------------------------------------
 

@@ -26,9 +26,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import Any, TypeVar
 
+from fixturekit._lifecycle import Lifecycle
 from fixturekit.clock import Clock
 
 __all__ = ["Event", "Fake", "Harness", "Timeline"]
@@ -119,7 +120,7 @@ class Timeline:
         return f"<Timeline {len(self._events)} events>"
 
 
-class Fake:
+class Fake(Lifecycle):
     """Base class of every fake.
 
     A fake has a `name` (a class attribute, such as ``"sms"``), a `clock`
@@ -213,28 +214,6 @@ class Fake:
         self._running = False
         self.on_stop()
 
-    def __enter__(self: F) -> F:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self: F) -> F:
-        return self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""
         return f"<{type(self).__name__}{label}{' running' if self._running else ''}>"
@@ -251,7 +230,7 @@ def check_fake_name(name: object, what: str) -> str:
     return name
 
 
-class Harness:
+class Harness(Lifecycle):
     """Runs a clock and a set of fakes together, on one clock and one timeline.
 
     ``with Harness(clock=Clock("2024-01-01"), fakes=[FakeSMS()]) as h:`` starts the
@@ -384,28 +363,6 @@ class Harness:
             raise RuntimeError("this Harness is not running; stop() follows start()")
         stack, self._stack = self._stack, None
         stack.close()
-
-    def __enter__(self) -> Harness:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> Harness:
-        return self.start()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def __repr__(self) -> str:
         names = ", ".join(self._fakes) or "no fakes"
