@@ -1,7 +1,8 @@
 """The HTTP layer: a FastAPI app over the service layer.
 
 Each request gets a session from :data:`shop.db.SessionLocal`, so whatever the
-session factory is bound to is what the app uses.
+session factory is bound to is what the app uses. ``/me`` and ``/admin/...`` want a
+bearer token (see :mod:`shop.auth`).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, HTTPException, status
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shop import services
+from shop.auth import CurrentUser, require_role
 from shop.db import SessionLocal
 from shop.models import Customer, Order, OrderStatus
 from shop.notifications import LogNotifier, Notifier
@@ -58,6 +61,12 @@ class CustomerOut(BaseModel):
             trial_ends_at=customer.trial_ends_at,
             trial_active=services.trial_active(customer),
         )
+
+
+class MeOut(BaseModel):
+    sub: str
+    roles: list[str]
+    session_expires_at: datetime
 
 
 class OrderIn(BaseModel):
@@ -144,6 +153,16 @@ def cancel_order(order_id: int, session: SessionDep) -> OrderOut:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
     session.commit()
     return OrderOut.of(order)
+
+
+@app.get("/me")
+def read_me(user: CurrentUser) -> MeOut:
+    return MeOut(sub=user.sub, roles=sorted(user.roles), session_expires_at=user.expires_at)
+
+
+@app.get("/admin/orders", dependencies=[Depends(require_role("admin"))])
+def list_orders(session: SessionDep) -> list[OrderOut]:
+    return [OrderOut.of(order) for order in session.scalars(select(Order).order_by(Order.id))]
 
 
 def _customer(session: Session, customer_id: int) -> Customer:

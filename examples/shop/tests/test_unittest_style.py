@@ -15,8 +15,10 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import StaticPool
 
 from fixturekit.testcase import HarnessTestCase
+from fixturekit.tokens import TokenMinter
 from shop import services
 from shop.api import app, get_notifier
+from shop.auth import AuthSettings, TokenVerifier, get_verifier
 from shop.db import SessionLocal, create_schema
 from shop.models import Customer
 from shop.tests.fakes import FakeNotifier
@@ -81,3 +83,33 @@ class TrialReminderTest(ShopTestCase):
         (event,) = self.timeline
         self.assertEqual(event.at, datetime(2024, 1, 12, 9, tzinfo=timezone.utc))
         self.assertEqual(event.message, "to ada@example.com: Your trial ends soon")
+
+
+class AdminOrdersTest(ShopTestCase):
+    """The protected routes: ``self.tokens`` is a TokenMinter on ``self.clock``."""
+
+    fakes = (FakeNotifier, TokenMinter)
+
+    tokens: TokenMinter
+
+    def setUp(self) -> None:
+        super().setUp()
+        issuer = self.tokens.serve()  # a real OIDC issuer on 127.0.0.1 for this test
+        issuer_url = issuer.__enter__()
+        self.addCleanup(issuer.__exit__, None, None, None)
+        verifier = TokenVerifier(AuthSettings(issuer=issuer_url, audience="api"))
+        app.dependency_overrides[get_verifier] = lambda: verifier
+        self.addCleanup(app.dependency_overrides.pop, get_verifier, None)
+
+    def test_admins_only_and_the_session_lasts_an_hour(self) -> None:
+        self.assertEqual(self.client.get("/admin/orders").status_code, 401)
+        customer = self.tokens.auth_header("bob", roles=["customer"])
+        self.assertEqual(self.client.get("/admin/orders", headers=customer).status_code, 403)
+
+        admin = self.tokens.auth_header("root", roles=["admin"])
+        response = self.client.get("/admin/orders", headers=admin)
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json(), [])
+
+        self.clock.advance(hours=2)
+        self.assertEqual(self.client.get("/admin/orders", headers=admin).status_code, 401)
