@@ -222,7 +222,31 @@ def _wrap(case: unittest.TestCase, result: Any) -> Any:
     return _SeedReportingResult(result, case)
 
 
-class HarnessTestCase(unittest.TestCase):
+class _HarnessCase:
+    """What both test case classes share: configuration, attributes, failure notes."""
+
+    clock_start: ClassVar[TimeLike | None] = None
+    clock_tick: ClassVar[bool] = False
+    fakes: ClassVar[Sequence[type[Fake] | Callable[[], Fake]]] = ()
+
+    harness: Harness
+    clock: Clock
+    timeline: Timeline
+    fixturekit_seed: int
+
+    def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+        outcome: unittest.TestResult | None = super().run(  # type: ignore[misc]
+            _wrap(self, result)  # type: ignore[arg-type]
+        )
+        return outcome
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            raise _HarnessSetup.missing(self, name)
+
+
+class HarnessTestCase(_HarnessCase, unittest.TestCase):
     """A `unittest.TestCase` with a running clock, harness and fakes per test.
 
     Configure it with class attributes:
@@ -241,15 +265,6 @@ class HarnessTestCase(unittest.TestCase):
     ``FIXTUREKIT_SEED`` to the run seed to replay a run's data.
     """
 
-    clock_start: ClassVar[TimeLike | None] = None
-    clock_tick: ClassVar[bool] = False
-    fakes: ClassVar[Sequence[type[Fake] | Callable[[], Fake]]] = ()
-
-    harness: Harness
-    clock: Clock
-    timeline: Timeline
-    fixturekit_seed: int
-
     def setUp(self) -> None:
         super().setUp()
         harness = _HarnessSetup.prepare(self)
@@ -257,16 +272,8 @@ class HarnessTestCase(unittest.TestCase):
         self.addCleanup(harness.stop)
         _HarnessSetup.expose(self, harness)
 
-    def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
-        return super().run(_wrap(self, result))
 
-    if not TYPE_CHECKING:
-
-        def __getattr__(self, name: str) -> Any:
-            raise _HarnessSetup.missing(self, name)
-
-
-class IsolatedAsyncioHarnessTestCase(unittest.IsolatedAsyncioTestCase):
+class IsolatedAsyncioHarnessTestCase(_HarnessCase, unittest.IsolatedAsyncioTestCase):
     """The async twin of `HarnessTestCase`, on `unittest.IsolatedAsyncioTestCase`.
 
     Same class attributes and ``self`` attributes. The harness is entered with
@@ -275,26 +282,9 @@ class IsolatedAsyncioHarnessTestCase(unittest.IsolatedAsyncioTestCase):
     leaves the monotonic clock alone, so ``asyncio.sleep`` and timeouts run in real time.
     """
 
-    clock_start: ClassVar[TimeLike | None] = None
-    clock_tick: ClassVar[bool] = False
-    fakes: ClassVar[Sequence[type[Fake] | Callable[[], Fake]]] = ()
-
-    harness: Harness
-    clock: Clock
-    timeline: Timeline
-    fixturekit_seed: int
-
     async def asyncSetUp(self) -> None:
         await super().asyncSetUp()
         harness = _HarnessSetup.prepare(self)
         await harness.__aenter__()
         self.addAsyncCleanup(harness.__aexit__, None, None, None)
         _HarnessSetup.expose(self, harness)
-
-    def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
-        return super().run(_wrap(self, result))
-
-    if not TYPE_CHECKING:
-
-        def __getattr__(self, name: str) -> Any:
-            raise _HarnessSetup.missing(self, name)
