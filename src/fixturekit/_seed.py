@@ -12,7 +12,7 @@ _current: int | None = None
 
 
 def seed(n: int) -> int:
-    """Seed :mod:`random` and Faker (if it is imported) with ``n``; returns ``n``.
+    """Seed `random` and Faker (if it is imported) with ``n``; returns ``n``.
 
     fixturekit's factories read the same seed, so one call makes a test's data
     reproducible. The pytest plugin calls this before every test with a seed derived
@@ -32,7 +32,7 @@ def seed(n: int) -> int:
 
 
 def current_seed() -> int | None:
-    """The seed last given to :func:`seed`, or None if nothing seeded yet."""
+    """The seed last given to `seed`, or None if nothing seeded yet."""
     return _current
 
 
