@@ -185,3 +185,16 @@ def test_raw_sql_savepoints_work(db: TestDatabase) -> None:
         conn.execute(insert(users), {"name": "after"})
         conn.exec_driver_sql("ROLLBACK TO SAVEPOINT sp1")
         assert names(conn) == ["before"]
+
+
+def test_sessions_finishing_in_reverse_order_both_commit(db: TestDatabase) -> None:
+    with db.sandbox() as sandbox:
+        first, second = sandbox.session(), sandbox.session()
+        first.add(User(name="ada"))
+        first.flush()
+        second.add(User(name="grace"))
+        second.commit()
+        first.commit()
+        assert names(sandbox.connection) == ["ada", "grace"]
+    with db.engine.connect() as conn:
+        assert count(conn) == 0

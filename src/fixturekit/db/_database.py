@@ -254,7 +254,7 @@ class TestDatabase:
         return DatabaseSandbox(self.engine, ddl_guard=self.backend in ("mysql", "mariadb"))
 
     def async_sandbox(self) -> AsyncDatabaseSandbox:
-        """The async sandbox (``async with``), on :attr:`async_engine`."""
+        """The async sandbox (``async with``), on `async_engine`."""
         return AsyncDatabaseSandbox(
             self.async_engine, ddl_guard=self.backend in ("mysql", "mariadb")
         )

@@ -46,6 +46,9 @@ def make_async_engine(url: URL) -> Any:
     Async drivers' connections belong to the event loop that opened them, and test
     runners commonly give each test its own loop, so pooled connections would outlive
     their loop. (A SQLite memory database lives on in the sync engine's connection.)
+    SQLAlchemy's asyncpg and aiomysql adapters serialise the operations on one
+    connection, so queries from several sessions of one sandbox take turns instead of
+    failing with asyncpg's "another operation is in progress".
     """
     from sqlalchemy.ext.asyncio import create_async_engine
 

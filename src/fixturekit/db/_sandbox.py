@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from fixturekit.db._errors import SandboxError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine.interfaces import DBAPICursor, ExceptionContext
+    from sqlalchemy.engine.interfaces import DBAPICursor
     from sqlalchemy.ext.asyncio import (
         AsyncConnection,
         AsyncEngine,
@@ -238,19 +238,6 @@ class DatabaseSandbox:
 # --- async ----------------------------------------------------------------------------
 
 
-def _explain_busy(context: ExceptionContext) -> BaseException | None:
-    text = str(context.original_exception)
-    if "another operation is in progress" in text:
-        return SandboxError(
-            "two queries ran at the same time on the async sandbox's one connection "
-            "(e.g. asyncio.gather() over sessions, or tasks sharing a session): the driver "
-            "allows one operation at a time per connection, and every session in a sandbox "
-            "shares that connection. Await the queries one after another in tests, or test "
-            f"this code with its own database connections. Driver error: {text}"
-        )
-    return None
-
-
 class AsyncDatabaseSandbox:
     """The async sandbox: an AsyncConnection in one outer transaction (``async with``)."""
 
@@ -281,7 +268,6 @@ class AsyncDatabaseSandbox:
             self._transaction = await connection.begin()
             sync = connection.sync_connection
             assert sync is not None
-            event.listen(sync, "handle_error", _explain_busy, retval=True)
             if self._ddl_guard:
                 event.listen(sync, "before_cursor_execute", _refuse_ddl)
             self._tracker = _track(sync)
