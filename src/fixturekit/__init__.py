@@ -15,22 +15,39 @@ if TYPE_CHECKING:
 
     from fixturekit._seed import seed
     from fixturekit.clock import Clock, Timer
+    from fixturekit.db import (
+        AsyncDatabaseSandbox,
+        DatabaseSandbox,
+        SandboxError,
+        TestDatabase,
+        UnsafeDatabaseError,
+    )
     from fixturekit.harness import Event, Fake, Harness, Timeline
     from fixturekit.tokens import TokenMinter
 
 __all__ = [
+    "AsyncDatabaseSandbox",
     "Clock",
+    "DatabaseSandbox",
     "Event",
     "Fake",
     "Harness",
+    "SandboxError",
+    "TestDatabase",
     "Timeline",
     "Timer",
     "TokenMinter",
+    "UnsafeDatabaseError",
     "__version__",
     "seed",
 ]
 
 _LAZY = {
+    "AsyncDatabaseSandbox": "fixturekit.db",
+    "DatabaseSandbox": "fixturekit.db",
+    "SandboxError": "fixturekit.db",
+    "TestDatabase": "fixturekit.db",
+    "UnsafeDatabaseError": "fixturekit.db",
     "Clock": "fixturekit.clock",
     "Timer": "fixturekit.clock",
     "Event": "fixturekit.harness",

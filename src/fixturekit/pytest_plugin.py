@@ -15,14 +15,18 @@ import argparse
 import inspect
 import secrets
 import sys
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.orm import Session
+
     from fixturekit.clock import Clock
+    from fixturekit.db import DatabaseSandbox, TestDatabase
     from fixturekit.harness import Fake, Harness
 
 __all__ = ["register_fake"]
@@ -31,7 +35,18 @@ __all__ = ["register_fake"]
 CLOCK_MARKERS = ("clock", "fixturekit_clock")
 _CLOCK_KEYWORDS = ("start", "tick", "patch")
 #: Fixture names register_fake() refuses, because fixturekit's own fixtures use them.
-_OWN_FIXTURES = frozenset({"clock", "harness", "fixturekit_seed", "request"})
+_OWN_FIXTURES = frozenset(
+    {
+        "clock",
+        "harness",
+        "fixturekit_seed",
+        "request",
+        "fixturekit_database",
+        "db_sandbox",
+        "db_session",
+        "async_db_session",
+    }
+)
 
 _RUN_SEED = pytest.StashKey[int]()
 _TEST_SEED = pytest.StashKey[int]()
@@ -76,6 +91,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="N",
         help="run seed for random, Faker and fixturekit's factories (an int >= 0); "
         "each test is seeded from it and its node id. Default: a new random seed per run.",
+    )
+    parser.addini(
+        "fixturekit_database_url",
+        default="",
+        help="URL the fixturekit_database fixture derives its test database from "
+        "(e.g. postgresql://localhost/app -> app_test)",
+    )
+    parser.addini(
+        "fixturekit_schema",
+        default="",
+        help="schema for fixturekit_database, as 'package.module:Base.metadata' "
+        "(MetaData or a callable receiving a Connection)",
     )
 
 
@@ -346,3 +373,76 @@ tokens = _fake_fixture(
     "A running fixturekit.TokenMinter (RS256, issuer https://issuer.test, audience api) "
     "on the test's clock, joined to the harness.",
 )
+
+
+# --- database -----------------------------------------------------------------------------
+
+try:  # the async fixture needs pytest-asyncio's decorator in its strict mode
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - pytest-asyncio is optional
+    pytest_asyncio = None  # type: ignore[assignment]
+
+
+def _load_object(spec: str, option: str) -> Any:
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise pytest.UsageError(
+            f"{option} = {spec!r}: write it as 'package.module:attribute', "
+            "e.g. 'myapp.models:Base.metadata'"
+        )
+    import importlib
+
+    value: Any = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        try:
+            value = getattr(value, part)
+        except AttributeError:
+            raise pytest.UsageError(
+                f"{option} = {spec!r}: {module_name} has no attribute {attribute!r}"
+            ) from None
+    return value
+
+
+@pytest.fixture(scope="session")
+def fixturekit_database(pytestconfig: pytest.Config) -> Iterator[TestDatabase]:
+    """The test database, for the whole run (one per xdist worker).
+
+    Override it in conftest.py, or set fixturekit_database_url and fixturekit_schema.
+    """
+    url = pytestconfig.getini("fixturekit_database_url")
+    if not url:
+        pytest.fail(
+            "no fixturekit database is configured: set fixturekit_database_url (and "
+            "fixturekit_schema = 'myapp.models:Base.metadata') in your pytest ini or "
+            "pyproject, or define a fixturekit_database fixture in conftest.py that "
+            "yields a started fixturekit.TestDatabase",
+            pytrace=False,
+        )
+    from fixturekit.db import TestDatabase
+
+    spec = pytestconfig.getini("fixturekit_schema")
+    schema = _load_object(spec, "fixturekit_schema") if spec else None
+    with TestDatabase(url, schema=schema) as database:
+        yield database
+
+
+@pytest.fixture
+def db_sandbox(fixturekit_database: TestDatabase) -> Iterator[DatabaseSandbox]:
+    """A DatabaseSandbox: everything done in it is rolled back after the test."""
+    with fixturekit_database.sandbox() as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def db_session(db_sandbox: DatabaseSandbox) -> Session:
+    """A Session inside db_sandbox; it may commit, and nothing outlives the test."""
+    return db_sandbox.session()  # the sandbox closes it at exit
+
+
+if pytest_asyncio is not None:
+
+    @pytest_asyncio.fixture
+    async def async_db_session(fixturekit_database: TestDatabase) -> AsyncIterator[AsyncSession]:
+        """An AsyncSession inside an async sandbox, rolled back after the test."""
+        async with fixturekit_database.async_sandbox() as sandbox:
+            yield sandbox.session()

@@ -1,0 +1,96 @@
+"""The plugin's database fixtures, in pytester projects on SQLite."""
+
+from __future__ import annotations
+
+import pytest
+
+MODELS = """
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(String(50))
+"""
+
+TESTS = """
+import pytest
+from sqlalchemy import func, select
+
+from models import Note
+
+
+@pytest.mark.parametrize("n", range(3))
+def test_commits_do_not_outlive_the_test(db_session, n):
+    assert db_session.scalar(select(func.count()).select_from(Note)) == 0
+    db_session.add(Note(text=f"note {n}"))
+    db_session.commit()
+    assert db_session.scalar(select(func.count()).select_from(Note)) == 1
+
+
+def test_the_sandbox_gives_more_sessions_on_one_transaction(db_sandbox):
+    first = db_sandbox.session()
+    first.add(Note(text="shared"))
+    first.commit()
+    second = db_sandbox.session()
+    assert second.scalar(select(Note.text)) == "shared"
+
+
+@pytest.mark.asyncio
+async def test_async_session_rolls_back_too(async_db_session):
+    async_db_session.add(Note(text="async"))
+    await async_db_session.commit()
+    count = await async_db_session.scalar(select(func.count()).select_from(Note))
+    assert count == 1
+
+
+@pytest.mark.asyncio
+async def test_after_the_async_test_nothing_is_left(async_db_session):
+    count = await async_db_session.scalar(select(func.count()).select_from(Note))
+    assert count == 0
+"""
+
+
+def _project(pytester: pytest.Pytester, ini: str) -> None:
+    pytester.makepyfile(models=MODELS, test_notes=TESTS)
+    pytester.makeini(
+        "[pytest]\n"
+        "asyncio_mode = strict\n"
+        "asyncio_default_fixture_loop_scope = function\n"
+        "filterwarnings = error\n" + ini
+    )
+    pytester.syspathinsert()
+
+
+def test_ini_options_configure_the_database_fixtures(pytester: pytest.Pytester) -> None:
+    url = f"sqlite:///{pytester.path / 'app.db'}"
+    _project(
+        pytester,
+        f"fixturekit_database_url = {url}\nfixturekit_schema = models:Base.metadata\n",
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=6)
+    assert not (pytester.path / "app.db").exists()  # the URL's own database is untouched
+
+
+def test_without_configuration_the_database_fixture_explains_what_to_set(
+    pytester: pytest.Pytester,
+) -> None:
+    _project(pytester, "")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "outlive")
+    result.assert_outcomes(errors=3)
+    result.stdout.fnmatch_lines(["*no fixturekit database is configured*fixturekit_database_url*"])
+
+
+def test_a_bad_schema_spec_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    url = f"sqlite:///{pytester.path / 'app.db'}"
+    _project(pytester, f"fixturekit_database_url = {url}\nfixturekit_schema = models.Base\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "outlive")
+    result.stdout.fnmatch_lines(["*fixturekit_schema = 'models.Base'*package.module:attribute*"])
+    assert result.ret != 0
