@@ -31,6 +31,7 @@ import heapq
 import inspect
 import itertools
 import math
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -1159,6 +1160,8 @@ class FakeQueue(Fake):
                 value = timedelta(seconds=value)
             elif key in ("eta", "pushed_at") and isinstance(value, str):
                 value = to_utc(value, f"{key}=")
+            elif callable(value) and not isinstance(value, (type, re.Pattern)):
+                value = _tolerant(value)
             criteria[key] = value
         return criteria
 
@@ -1258,6 +1261,19 @@ _MATCH_FIELDS = (
     "kwargs",
     "parent",
 )
+
+
+def _tolerant(matcher: Callable[[Any], Any]) -> Callable[[Any], bool]:
+    """A callable matcher that counts an exception (a job of another shape) as no match."""
+
+    @functools.wraps(matcher)
+    def check(value: Any) -> bool:
+        try:
+            return bool(matcher(value))
+        except Exception:
+            return False
+
+    return check
 
 
 def _job_field(job: Any, name: str) -> Any:

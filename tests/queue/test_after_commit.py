@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Column, Integer, String, create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+
+from fixturekit.queue import FakeQueue
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+    email = Column(String, nullable=False)
+
+
+@pytest.fixture
+def engine() -> Iterator[Engine]:
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sandbox(engine: Engine) -> Iterator[Connection]:
+    """The sandbox recipe: an outer transaction, sessions commit by releasing savepoints."""
+    with engine.connect() as connection:
+        outer = connection.begin()
+        yield connection
+        outer.rollback()
+
+
+def signup(session: Session, queue: FakeQueue, email: str) -> User:
+    user = User(email=email)
+    session.add(user)
+    session.flush()
+    queue.push("send_welcome", {"user_id": user.id}, after_commit=session)
+    return user
+
+
+def test_a_job_lands_when_the_session_commits(engine: Engine) -> None:
+    queue = FakeQueue()
+    with Session(engine) as session:
+        signup(session, queue, "a@example.com")
+        queue.assert_nothing_pushed()
+        assert [job.name for job in queue.staged] == ["send_welcome"]
+        session.commit()
+    job = queue.assert_pushed("send_welcome", payload={"user_id": 1})
+    assert queue.staged == []
+    assert "committed 'send_welcome'" in queue.timeline.messages()[-1]
+    assert job.pushed_at == queue.clock.now()
+
+
+def test_a_job_vanishes_when_the_session_rolls_back(engine: Engine) -> None:
+    queue = FakeQueue()
+    with Session(engine) as session:
+        signup(session, queue, "a@example.com")
+        session.rollback()
+        session.commit()
+    queue.assert_nothing_pushed()
+    assert queue.staged == []
+    assert "rolled back" in queue.timeline.messages()[-1]
+
+
+def test_closing_the_session_without_commit_drops_the_job(engine: Engine) -> None:
+    queue = FakeQueue()
+    with Session(engine) as session:
+        signup(session, queue, "a@example.com")
+    queue.assert_nothing_pushed()
+
+
+def test_inside_the_savepoint_sandbox_a_commit_releases_the_job(sandbox: Connection) -> None:
+    queue = FakeQueue()
+    session = Session(bind=sandbox, join_transaction_mode="create_savepoint")
+    signup(session, queue, "a@example.com")
+    queue.assert_nothing_pushed()
+    session.commit()  # releases a savepoint; the outer transaction is still open
+    assert sandbox.in_transaction()
+    queue.assert_pushed("send_welcome")
+    session.close()
+
+
+def test_inside_the_savepoint_sandbox_a_rollback_drops_the_job(sandbox: Connection) -> None:
+    queue = FakeQueue()
+    session = Session(bind=sandbox, join_transaction_mode="create_savepoint")
+    signup(session, queue, "a@example.com")
+    session.rollback()
+    queue.assert_nothing_pushed()
+    signup(session, queue, "b@example.com")
+    session.commit()
+    assert [job.payload for job in queue.jobs] == [{"user_id": 1}]
+    session.close()
+
+
+def test_a_rolled_back_nested_savepoint_drops_only_its_own_jobs(engine: Engine) -> None:
+    queue = FakeQueue()
+    with Session(engine) as session:
+        queue.push("outer", after_commit=session) if session.begin() else None
+        nested = session.begin_nested()
+        queue.push("inner_dropped", after_commit=session)
+        nested.rollback()
+        with session.begin_nested():
+            queue.push("inner_kept", after_commit=session)
+        queue.assert_nothing_pushed()
+        session.commit()
+    assert [job.name for job in queue.jobs] == ["outer", "inner_kept"]
+
+
+def test_a_released_savepoint_still_waits_for_the_outer_commit(engine: Engine) -> None:
+    queue = FakeQueue()
+    with Session(engine) as session:
+        session.begin()
+        with session.begin_nested():
+            queue.push("inner", after_commit=session)
+        queue.assert_nothing_pushed()
+        session.rollback()
+    queue.assert_nothing_pushed()
+
+
+def test_no_transaction_in_progress_means_the_job_lands_at_once(engine: Engine) -> None:
+    queue = FakeQueue()
+    with Session(engine) as session:
+        queue.push("x", after_commit=session)
+    queue.assert_pushed("x")
+
+
+def test_scoped_sessions_are_followed_through_their_current_session(engine: Engine) -> None:
+    queue = FakeQueue()
+    registry = scoped_session(sessionmaker(engine))
+    registry.add(User(email="a@example.com"))
+    queue.push("x", after_commit=registry)
+    queue.assert_nothing_pushed()
+    registry.commit()
+    queue.assert_pushed("x")
+    registry.remove()
+
+
+def test_a_delayed_commit_gated_job_counts_its_delay_from_the_commit(engine: Engine) -> None:
+    queue = FakeQueue()
+    with Session(engine) as session:
+        session.add(User(email="a@example.com"))
+        job = queue.push("x", delay=60, after_commit=session)
+        queue.clock.advance(seconds=10)
+        session.commit()
+    assert job.eta == queue.clock.now() + job.delay
+
+
+def test_auto_run_runs_commit_gated_jobs_at_commit(engine: Engine) -> None:
+    queue = FakeQueue(auto_run=True)
+    ran: list[object] = []
+    queue.handler("x", ran.append)
+    with Session(engine) as session:
+        session.add(User(email="a@example.com"))
+        queue.push("x", 1, after_commit=session)
+        assert ran == []
+        session.commit()
+    assert ran == [1]
+
+
+def test_listeners_are_removed_when_the_queue_stops(engine: Engine) -> None:
+    with Session(engine) as session, FakeQueue() as queue:
+        session.add(User(email="a@example.com"))
+        queue.push("x", after_commit=session)
+        gate = next(iter(queue._commit_gates.values()))
+        assert event.contains(session, "after_transaction_end", gate._on_end)
+    assert not event.contains(session, "after_transaction_end", gate._on_end)
+    assert queue.staged == []
+
+
+def test_after_commit_refuses_what_is_not_a_session() -> None:
+    with pytest.raises(TypeError, match="after_commit= takes a SQLAlchemy Session"):
+        FakeQueue().push("x", after_commit="session")
