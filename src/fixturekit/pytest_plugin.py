@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from fixturekit.clock import Clock
-    from fixturekit.db import DatabaseSandbox, TestDatabase
+    from fixturekit.db import AsyncDatabaseSandbox, DatabaseSandbox, TestDatabase
     from fixturekit.harness import Fake, Harness
 
 __all__ = ["register_fake"]
@@ -44,6 +44,7 @@ _OWN_FIXTURES = frozenset(
         "fixturekit_database",
         "db_sandbox",
         "db_session",
+        "async_db_sandbox",
         "async_db_session",
     }
 )
@@ -435,14 +436,23 @@ def db_sandbox(fixturekit_database: TestDatabase) -> Iterator[DatabaseSandbox]:
 
 @pytest.fixture
 def db_session(db_sandbox: DatabaseSandbox) -> Session:
-    """A Session inside db_sandbox; it may commit, and nothing outlives the test."""
-    return db_sandbox.session()  # the sandbox closes it at exit
+    """db_sandbox's shared Session (the one factories use); it may commit, and nothing
+    outlives the test."""
+    return db_sandbox.shared_session  # the sandbox closes it at exit
 
 
 if pytest_asyncio is not None:
 
     @pytest_asyncio.fixture
-    async def async_db_session(fixturekit_database: TestDatabase) -> AsyncIterator[AsyncSession]:
-        """An AsyncSession inside an async sandbox, rolled back after the test."""
+    async def async_db_sandbox(
+        fixturekit_database: TestDatabase,
+    ) -> AsyncIterator[AsyncDatabaseSandbox]:
+        """An AsyncDatabaseSandbox: everything done in it is rolled back after the test."""
         async with fixturekit_database.async_sandbox() as sandbox:
-            yield sandbox.session()
+            yield sandbox
+
+    @pytest_asyncio.fixture
+    async def async_db_session(async_db_sandbox: AsyncDatabaseSandbox) -> AsyncSession:
+        """async_db_sandbox's shared AsyncSession (the one factories use), rolled back
+        after the test."""
+        return async_db_sandbox.shared_session

@@ -56,6 +56,45 @@ async def test_after_the_async_test_nothing_is_left(async_db_session):
     assert count == 0
 """
 
+SHARING_TESTS = """
+import pytest
+from sqlalchemy import select
+
+from fixturekit import _context
+from models import Note
+
+
+def test_db_session_is_the_sandbox_shared_session(db_sandbox, db_session):
+    assert db_session is db_sandbox.shared_session
+    assert _context.current_session.get()() is db_session
+
+
+def test_what_another_block_adds_is_in_the_test_session(db_session):
+    note = Note(text="from a factory")
+    _context.current_session.get()().add(note)  # what a factory does
+    assert db_session.scalars(select(Note)).one() is note
+
+
+def test_no_session_is_published_without_a_database_fixture():
+    assert _context.current_session.get() is None
+    assert _context.current_async_session.get() is None
+
+
+@pytest.mark.asyncio
+async def test_async_db_session_is_published_to_the_test(async_db_sandbox, async_db_session):
+    assert async_db_session is async_db_sandbox.shared_session
+    assert _context.current_async_session.get()() is async_db_session
+    note = Note(text="async")
+    _context.current_async_session.get()().add(note)
+    await async_db_session.commit()
+    assert (await async_db_session.scalars(select(Note))).one() is note
+
+
+@pytest.mark.asyncio
+async def test_async_data_is_gone_in_the_next_test(async_db_session):
+    assert (await async_db_session.scalars(select(Note))).all() == []
+"""
+
 
 def _project(pytester: pytest.Pytester, ini: str) -> None:
     pytester.makepyfile(models=MODELS, test_notes=TESTS)
@@ -94,3 +133,16 @@ def test_a_bad_schema_spec_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "outlive")
     result.stdout.fnmatch_lines(["*fixturekit_schema = 'models.Base'*package.module:attribute*"])
     assert result.ret != 0
+
+
+def test_database_fixtures_share_their_session_with_other_blocks(
+    pytester: pytest.Pytester,
+) -> None:
+    url = f"sqlite:///{pytester.path / 'app.db'}"
+    _project(
+        pytester,
+        f"fixturekit_database_url = {url}\nfixturekit_schema = models:Base.metadata\n",
+    )
+    pytester.makepyfile(test_sharing=SHARING_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_sharing.py")
+    result.assert_outcomes(passed=5)

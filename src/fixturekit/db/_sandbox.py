@@ -8,14 +8,19 @@ inside it, and the sandbox rolls everything back when it exits.
 from __future__ import annotations
 
 import re
+import threading
 import weakref
+from collections.abc import Callable
+from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, RootTransaction
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
+from fixturekit import _context
 from fixturekit.db._errors import SandboxError
 
 if TYPE_CHECKING:
@@ -45,6 +50,8 @@ _DDL = re.compile(
 # --- sessions that begin on a sandbox connection are closed when it exits -------------
 
 _open: weakref.WeakKeyDictionary[Connection, _Tracker] = weakref.WeakKeyDictionary()
+#: Single-connection engines (SQLite memory) -> the sync sandbox using the connection.
+_busy: weakref.WeakKeyDictionary[Engine, DatabaseSandbox] = weakref.WeakKeyDictionary()
 
 
 class _Tracker:
@@ -126,6 +133,27 @@ def _outer_ended(kind: str) -> SandboxError:
     )
 
 
+_Getter = Callable[[], Any]
+
+
+def _publish(var: ContextVar[_Getter | None], getter: _Getter) -> Token[_Getter | None]:
+    """Offer ``getter`` to other blocks (factories) through ``var`` while the sandbox runs."""
+    return var.set(getter)
+
+
+def _unpublish(
+    var: ContextVar[_Getter | None], token: Token[_Getter | None] | None, getter: _Getter
+) -> None:
+    if token is None or var.get() is not getter:
+        return  # never published here, or a sandbox opened later still runs: leave it
+    try:
+        var.reset(token)
+    except ValueError:
+        # Stopped in another context than the one it started in (a runner that tears a
+        # fixture down in a copied context): withdraw it from this one.
+        var.set(None if token.old_value is Token.MISSING else token.old_value)
+
+
 # --- sync -----------------------------------------------------------------------------
 
 
@@ -139,10 +167,15 @@ class DatabaseSandbox:
     def __init__(self, engine: Engine, *, ddl_guard: bool = False) -> None:
         self._engine = engine
         self._ddl_guard = ddl_guard
+        self._single = isinstance(engine.pool, StaticPool)
         self._connection: Connection | None = None
         self._transaction: RootTransaction | None = None
         self._tracker: _Tracker | None = None
         self._bound: list[tuple[Any, dict[str, Any], scoped_session[Any] | None]] = []
+        self._shared: Session | None = None
+        self._shared_lock = threading.Lock()
+        self._getter: _Getter = self._get_shared_session
+        self._token: Token[_Getter | None] | None = None
 
     def __enter__(self) -> DatabaseSandbox:
         return self.start()
@@ -158,6 +191,12 @@ class DatabaseSandbox:
     def start(self) -> DatabaseSandbox:
         if self._connection is not None:
             raise SandboxError("this sandbox is already open; open a new one per test")
+        if self._single and _busy.get(self._engine) is not None:
+            raise SandboxError(
+                "another sandbox is open on this sqlite:// memory database, which has one "
+                "connection, so only one sync sandbox can run at a time; close the other "
+                "first, or use a file database (sqlite:///app.db) for sandboxes that overlap"
+            )
         connection = self._engine.connect()
         try:
             self._transaction = connection.begin()
@@ -168,6 +207,9 @@ class DatabaseSandbox:
             raise
         self._connection = connection
         self._tracker = _track(connection)
+        if self._single:
+            _busy[self._engine] = self
+        self._token = _publish(_context.current_session, self._getter)
         return self
 
     @property
@@ -176,6 +218,24 @@ class DatabaseSandbox:
         if self._connection is None:
             raise _not_started("DatabaseSandbox")
         return self._connection
+
+    @property
+    def shared_session(self) -> Session:
+        """The sandbox's own `Session`: the same object on every access.
+
+        Created on first use and closed when the sandbox exits. It is what the
+        ``db_session`` fixture returns and what fixturekit's factories write through
+        while this sandbox runs, so the test and its factories share one identity map.
+        Use `session` for a separate one.
+        """
+        return self._get_shared_session()
+
+    def _get_shared_session(self) -> Session:
+        connection = self.connection
+        with self._shared_lock:
+            if self._shared is None:
+                self._shared = Session(bind=connection, join_transaction_mode="create_savepoint")
+            return self._shared
 
     def session(self, **kw: Any) -> Session:
         """A new Session in the sandbox; ``kw`` are Session options (e.g. ``autoflush``)."""
@@ -213,10 +273,14 @@ class DatabaseSandbox:
         if connection is None or transaction is None or tracker is None:
             return
         ended = False
+        _unpublish(_context.current_session, self._token, self._getter)
+        self._token = None
         try:
             for _maker, _saved, scoped in reversed(self._bound):
                 if scoped is not None:
                     scoped.remove()
+            if self._shared is not None:
+                self._shared.close()
             for session in list(tracker.sessions):
                 session.close()
         finally:
@@ -227,7 +291,10 @@ class DatabaseSandbox:
             finally:
                 connection.close()
                 _open.pop(connection, None)
+                if _busy.get(self._engine) is self:
+                    del _busy[self._engine]
                 self._connection = self._transaction = self._tracker = None
+                self._shared = None
                 for maker, saved, _scoped in reversed(self._bound):
                     _restore(maker, saved)
                 self._bound.clear()
@@ -248,6 +315,9 @@ class AsyncDatabaseSandbox:
         self._transaction: AsyncTransaction | None = None
         self._tracker: _Tracker | None = None
         self._bound: list[tuple[Any, dict[str, Any], async_scoped_session[Any] | None]] = []
+        self._shared: AsyncSession | None = None
+        self._getter: _Getter = self._get_shared_session
+        self._token: Token[_Getter | None] | None = None
 
     async def __aenter__(self) -> AsyncDatabaseSandbox:
         return await self.start()
@@ -275,6 +345,7 @@ class AsyncDatabaseSandbox:
             await connection.close()
             raise
         self._connection = connection
+        self._token = _publish(_context.current_async_session, self._getter)
         return self
 
     @property
@@ -283,6 +354,27 @@ class AsyncDatabaseSandbox:
         if self._connection is None:
             raise _not_started("AsyncDatabaseSandbox")
         return self._connection
+
+    @property
+    def shared_session(self) -> AsyncSession:
+        """The sandbox's own `AsyncSession`: the same object on every access.
+
+        Created on first use (with ``expire_on_commit=False``, so attributes stay
+        readable after a commit without an implicit load) and closed when the sandbox
+        exits. It is what ``async_db_session`` returns and what fixturekit's factories
+        write through while this sandbox runs. Use `session` for a separate one.
+        """
+        return self._get_shared_session()
+
+    def _get_shared_session(self) -> AsyncSession:
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        connection = self.connection
+        if self._shared is None:  # one event loop thread: no lock needed
+            self._shared = AsyncSession(
+                bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            )
+        return self._shared
 
     def session(self, **kw: Any) -> AsyncSession:
         """A new AsyncSession in the sandbox; ``kw`` are AsyncSession options."""
@@ -328,10 +420,14 @@ class AsyncDatabaseSandbox:
         if connection is None or transaction is None or tracker is None:
             return
         ended = False
+        _unpublish(_context.current_async_session, self._token, self._getter)
+        self._token = None
         try:
             for _maker, _saved, scoped in reversed(self._bound):
                 if scoped is not None:
                     await scoped.remove()
+            if self._shared is not None:
+                await self._shared.close()
             for session in list(tracker.sessions):
                 proxy = async_session(session)
                 if proxy is not None:
@@ -347,7 +443,7 @@ class AsyncDatabaseSandbox:
                 if sync is not None:
                     _open.pop(sync, None)
                 self._connection = self._transaction = None
-                self._tracker = None
+                self._tracker = self._shared = None
                 for maker, saved, _scoped in reversed(self._bound):
                     _restore(maker, saved)
                 self._bound.clear()
