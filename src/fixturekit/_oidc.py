@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import threading
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote_plus
+
+from fixturekit._loopback import LoopbackHandler, LoopbackServer
 
 if TYPE_CHECKING:
     from fixturekit.tokens import TokenMinter
@@ -25,10 +25,6 @@ DISCOVERY_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/.well-known/jwks.json"
 TOKEN_PATH = "/token"
 
-#: How long a request thread may wait on a silent client before giving up (seconds).
-_REQUEST_TIMEOUT = 10.0
-#: How often the serving thread looks for a shutdown request (seconds).
-_POLL_INTERVAL = 0.01
 _MAX_BODY = 64 * 1024
 
 
@@ -40,26 +36,16 @@ class _OAuthError(Exception):
         self.description = description
 
 
-class _Server(ThreadingHTTPServer):
-    # Request threads are joined at server_close(): nothing outlives the server.
-    daemon_threads = False
-    block_on_close = True
-    issuer: IssuerServer
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    # HTTP/1.0: one request per connection, so no request thread waits on a kept-alive
-    # client when the server closes.
-    protocol_version = "HTTP/1.0"
-    timeout = _REQUEST_TIMEOUT
+class _Handler(LoopbackHandler):
     server_version = "fixturekit-oidc"
 
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence the default stderr log; the timeline records what matters."""
+    @property
+    def issuer(self) -> IssuerServer:
+        issuer: IssuerServer = self.context
+        return issuer
 
     def do_GET(self) -> None:
-        issuer = self.server.issuer
+        issuer = self.issuer
         path = self.path.split("?", 1)[0]
         if path == DISCOVERY_PATH:
             self._send_json(200, issuer.discovery())
@@ -91,7 +77,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             body = self._token_response()
         except _OAuthError as error:
-            self.server.issuer.minter.record(
+            self.issuer.minter.record(
                 f"token endpoint refused the request: {error.error}: {error.description}",
                 error=error.error,
             )
@@ -151,7 +137,7 @@ class _Handler(BaseHTTPRequestHandler):
         return unquote_plus(client_id) or None, unquote_plus(client_secret), True
 
     def _token_response(self) -> dict[str, Any]:
-        issuer = self.server.issuer
+        issuer = self.issuer
         form = self._form()
         client_id, client_secret, basic = self._client(form)
         grant = form.get("grant_type")
@@ -211,15 +197,8 @@ class _Handler(BaseHTTPRequestHandler):
     # --- responses ---------------------------------------------------------------------
 
     def _send_json(self, status: int, body: Mapping[str, Any]) -> None:
-        data = json.dumps(body).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        if status == 401:
-            self.send_header("WWW-Authenticate", 'Basic realm="fixturekit"')
-        self.end_headers()
-        self.wfile.write(data)
+        headers = {"WWW-Authenticate": 'Basic realm="fixturekit"'} if status == 401 else None
+        self.send_json(status, body, headers)
 
     def _send_error(self, error: _OAuthError) -> None:
         self._send_json(
@@ -244,18 +223,20 @@ class IssuerServer:
         self.minter = minter
         self.clients = None if clients is None else dict(clients)
         self.users = None if users is None else dict(users)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-        self.url = ""
+        self._loopback = LoopbackServer(_Handler, self, thread_name="fixturekit-oidc-issuer")
+
+    @property
+    def url(self) -> str:
+        return self._loopback.url
 
     @property
     def running(self) -> bool:
-        return self._server is not None
+        return self._loopback.running
 
     @property
     def thread(self) -> threading.Thread | None:
         """The thread serving requests while the server runs."""
-        return self._thread
+        return self._loopback.thread
 
     @property
     def jwks_uri(self) -> str:
@@ -286,34 +267,14 @@ class IssuerServer:
         return document
 
     def start(self) -> str:
-        if self._server is not None:
+        if self._loopback.running:
             raise RuntimeError(f"this issuer is already serving at {self.url}")
-        server = _Server(("127.0.0.1", 0), _Handler)
-        server.issuer = self
-        host, port = server.server_address[:2]
-        self.url = f"http://{host!s}:{port}"
-        thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": _POLL_INTERVAL},
-            name=f"fixturekit-oidc-issuer-{port}",
-            daemon=True,
-        )
-        self._server = server
-        self._thread = thread
-        thread.start()
-        return self.url
+        return self._loopback.start()
 
     def stop(self) -> None:
-        server, thread = self._server, self._thread
-        if server is None or thread is None:
+        if not self._loopback.running:
             raise RuntimeError("this issuer is not serving; stop() follows start()")
-        self._server = None
-        try:
-            server.shutdown()
-        finally:
-            server.server_close()  # joins the request threads
-            thread.join()
-            self._thread = None
+        self._loopback.stop()
 
     def __enter__(self) -> str:
         return self.minter._start_serving(self)

@@ -1,0 +1,119 @@
+"""A threaded HTTP server on 127.0.0.1 for the fakes that speak HTTP (OIDC issuer, Stripe).
+
+It binds an ephemeral port, serves from a daemon thread, and on `LoopbackServer.stop`
+shuts down, closes the socket and joins the serving thread and every request thread:
+nothing outlives the server. Handlers answer HTTP/1.0, one request per connection, so
+no request thread waits on a kept-alive client when the server closes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+__all__ = ["LoopbackHandler", "LoopbackServer"]
+
+#: How long a request thread may wait on a silent client before giving up (seconds).
+REQUEST_TIMEOUT = 10.0
+#: How often the serving thread looks for a shutdown request (seconds).
+POLL_INTERVAL = 0.01
+
+
+class _Server(ThreadingHTTPServer):
+    # Request threads are joined at server_close(): nothing outlives the server.
+    daemon_threads = False
+    block_on_close = True
+    context: Any
+
+
+class LoopbackHandler(BaseHTTPRequestHandler):
+    """Base request handler: quiet, HTTP/1.0, with a JSON answer helper.
+
+    ``self.context`` is the object the server was started for.
+    """
+
+    server: _Server
+    protocol_version = "HTTP/1.0"
+    timeout = REQUEST_TIMEOUT
+
+    @property
+    def context(self) -> Any:
+        return self.server.context
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence the default stderr log; the timeline records what matters."""
+
+    def send_json(
+        self,
+        status: int,
+        body: Mapping[str, Any],
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        data = json.dumps(body).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class LoopbackServer:
+    """Serves ``handler`` on 127.0.0.1 with an ephemeral port, from a named thread."""
+
+    def __init__(self, handler: type[LoopbackHandler], context: Any, *, thread_name: str) -> None:
+        self._handler = handler
+        self._context = context
+        self._thread_name = thread_name
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        """The thread serving requests while the server runs."""
+        return self._thread
+
+    @property
+    def port(self) -> int | None:
+        server = self._server
+        return None if server is None else int(server.server_address[1])
+
+    def start(self) -> str:
+        if self._server is not None:
+            raise RuntimeError(f"this server is already serving at {self.url}")
+        server = _Server(("127.0.0.1", 0), self._handler)
+        server.context = self._context
+        host, port = server.server_address[:2]
+        self.url = f"http://{host!s}:{port}"
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": POLL_INTERVAL},
+            name=f"{self._thread_name}-{port}",
+            daemon=True,
+        )
+        self._server = server
+        self._thread = thread
+        thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            raise RuntimeError("this server is not serving; stop() follows start()")
+        self._server = None
+        try:
+            server.shutdown()
+        finally:
+            server.server_close()  # joins the request threads
+            thread.join()
+            self._thread = None
