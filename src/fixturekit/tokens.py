@@ -20,14 +20,17 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 
 from fixturekit import _jwk
-from fixturekit._oidc import IssuerServer
+from fixturekit._oidc import DISCOVERY_PATH, JWKS_PATH, IssuerServer
 from fixturekit.clock import Clock, to_delta
 from fixturekit.harness import Fake, Timeline
+
+if TYPE_CHECKING:
+    from fixturekit.http import FakeHTTP
 
 __all__ = ["ALGORITHMS", "IssuerServer", "TokenMinter"]
 
@@ -617,6 +620,46 @@ class TokenMinter(Fake):
             self._served = None
         server.stop()
         self.record(f"issuer at {server.url} stopped", url=server.url)
+
+    def mock_jwks(self, fake_http: FakeHTTP) -> str:
+        """Serve the discovery document and the JWKS through ``fake_http``; return the issuer.
+
+        For applications that fetch the issuer's keys with httpx: ``fake_http`` (a running
+        `fixturekit.FakeHTTP`, the ``http_mock`` fixture) answers
+        ``GET <issuer>/.well-known/openid-configuration`` (whose ``jwks_uri`` points at the
+        next one) and ``GET <issuer>/.well-known/jwks.json`` with the minter's current key
+        set, computed per request, so `rotate` and the grace period show. Both routes are
+        optional: an application may fetch only one. ``<issuer>`` is `issuer` now.
+        """
+        get = getattr(fake_http, "get", None)
+        if not isinstance(fake_http, Fake) or not callable(get):
+            raise TypeError(
+                "mock_jwks() takes a fixturekit.FakeHTTP (the http_mock fixture), "
+                f"not {fake_http!r}"
+            )
+        self._require_asymmetric("JWKS to serve", "verify with minter.secret instead")
+        import httpx
+
+        issuer = self.issuer.rstrip("/")
+        jwks_uri = issuer + JWKS_PATH
+        discovery = {
+            "issuer": self.issuer,
+            "jwks_uri": jwks_uri,
+            "response_types_supported": ["token"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": [self._algorithm],
+        }
+
+        def serve_discovery(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, json=discovery, headers={"Cache-Control": "no-store"})
+
+        def serve_jwks(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, json=self.jwks, headers={"Cache-Control": "no-store"})
+
+        get(issuer + DISCOVERY_PATH, optional=True).mock(side_effect=serve_discovery)
+        get(jwks_uri, optional=True).mock(side_effect=serve_jwks)
+        self.record(f"JWKS served through {fake_http!r} at {jwks_uri}", url=jwks_uri)
+        return self.issuer
 
     def on_stop(self) -> None:
         """Stop an issuer left serving, so that no server outlives the minter's block."""
