@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Column, Integer, String, create_engine, event
@@ -177,3 +178,26 @@ def test_listeners_are_removed_when_the_queue_stops(engine: Engine) -> None:
 def test_after_commit_refuses_what_is_not_a_session() -> None:
     with pytest.raises(TypeError, match="after_commit= takes a SQLAlchemy Session"):
         FakeQueue().push("x", after_commit="session")
+
+
+def test_inside_fixturekits_database_sandbox_commit_and_rollback_hold(
+    tmp_path: Path,
+) -> None:
+    from sqlalchemy import func, select
+
+    from fixturekit.db import TestDatabase
+
+    queue = FakeQueue()
+    url = f"sqlite:///{tmp_path}/shop.db"
+    with TestDatabase(url, schema=Base.metadata) as database:
+        with database.sandbox() as sandbox:
+            with sandbox.session() as session:
+                signup(session, queue, "a@example.com")
+                session.commit()  # inside the sandbox: releases a savepoint
+            queue.assert_pushed("send_welcome", payload={"user_id": 1})
+            with sandbox.session() as session:
+                signup(session, queue, "b@example.com")
+                session.rollback()
+            queue.assert_pushed_count(1)
+        with database.engine.connect() as connection:  # the sandbox rolled everything back
+            assert connection.execute(select(func.count()).select_from(User)).scalar_one() == 0
