@@ -98,7 +98,8 @@ def test_ids_are_deterministic_for_a_seed() -> None:
     third = FakePayments()
     assert ids_a == ids_b
     assert third.create_customer().id != ids_a[0]
-    assert ids_a[0].startswith("cus_") and len(ids_a[0]) == 28
+    assert ids_a[0].startswith("cus_")
+    assert len(ids_a[0]) == 28
     assert ids_a[1].startswith("whsec_")
 
 
@@ -106,7 +107,8 @@ def test_reset_forgets_everything(payments: FakePayments) -> None:
     payments.create_customer(email="a@example.com")
     payments.fail_next("card_declined")
     payments.reset()
-    assert payments.customers == [] and payments.events == []
+    assert payments.customers == []
+    assert payments.events == []
     intent = payments.create_payment_intent(
         amount=2000, currency="usd", payment_method="pm_card_visa", confirm=True
     )
