@@ -4,45 +4,46 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import StaticPool
 
+from fixturekit.db import DatabaseSandbox, TestDatabase
 from fixturekit.pytest_plugin import register_fake
+from shop import models  # noqa: F401 - registers the tables on Base.metadata
 from shop.api import app
-from shop.db import SessionLocal, create_schema
+from shop.db import DATABASE_URL, Base, SessionLocal
 from shop.tests.fakes import FakeNotifier
 
 # Makes a `notifier` fixture, and puts a FakeNotifier in every `harness`.
 register_fake(FakeNotifier)
 
 
-@pytest.fixture
-def engine() -> Iterator[Engine]:
-    """A fresh in-memory database per test, bound to the app's SessionLocal.
+@pytest.fixture(scope="session")
+def fixturekit_database() -> Iterator[TestDatabase]:
+    """The test database, built once per run from the app's own URL.
 
-    StaticPool keeps the single in-memory connection alive and shares it with the
-    TestClient's worker thread. (fixturekit's database sandbox will replace this.)
+    ``sqlite:///./shop.db`` gives ``shop_test`` (``shop_test_gw0``... under xdist) in a
+    temporary directory; a PostgreSQL URL in ``SHOP_DATABASE_URL`` gives
+    ``<its database>_test`` on that server. The app's database is never touched.
     """
-    engine = create_engine(
-        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
-    )
-    create_schema(engine)
-    previous = SessionLocal.kw["bind"]
-    SessionLocal.configure(bind=engine)
-    yield engine
-    SessionLocal.configure(bind=previous)
-    engine.dispose()
+    with TestDatabase(DATABASE_URL, schema=Base.metadata) as database:
+        yield database
 
 
 @pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with SessionLocal() as session:
-        yield session
+def sandbox(db_sandbox: DatabaseSandbox) -> DatabaseSandbox:
+    """The app's SessionLocal, routed into this test's sandbox: every request's
+    session, commits included, is rolled back when the test ends."""
+    db_sandbox.bind(SessionLocal)
+    return db_sandbox
 
 
 @pytest.fixture
-def client(engine: Engine) -> Iterator[TestClient]:
+def session(sandbox: DatabaseSandbox) -> Session:
+    """The sandbox's shared session: the same one fixturekit's factories write through."""
+    return sandbox.shared_session
+
+
+@pytest.fixture
+def client(sandbox: DatabaseSandbox) -> Iterator[TestClient]:
     with TestClient(app) as client:
         yield client

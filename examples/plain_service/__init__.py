@@ -1,0 +1,1 @@
+"""A plain-Python billing service (no web framework) on SQLAlchemy, tested with fixturekit."""
