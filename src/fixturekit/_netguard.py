@@ -126,6 +126,8 @@ class _Allowed:
             else:
                 self.names.add(host)
         self._lock = threading.Lock()
+        #: Verdicts by host as given (a connect loop asks about the same host again).
+        self._cache: dict[str, bool] = {}
 
     def allows_name(self, host: str) -> bool:
         if host in self.names:
@@ -134,13 +136,20 @@ class _Allowed:
         return host.endswith(".localhost") and "localhost" in self.names
 
     def allows(self, host: str) -> bool:
-        host = _normalise_host(host)
-        address = _as_address(host)
+        known = self._cache.get(host)
+        if known is not None:
+            return known
+        name = _normalise_host(host)
+        address = _as_address(name)
         if address is None:
-            return self.allows_name(host)
-        if address in self.addresses:
-            return True
-        return any(address in network for network in self.networks)
+            verdict = self.allows_name(name)
+        else:
+            verdict = address in self.addresses or any(
+                address in network for network in self.networks
+            )
+        if len(self._cache) < 1024:
+            self._cache[host] = verdict
+        return verdict
 
     def learn(self, infos: Iterable[Any]) -> None:
         """Allow the addresses an allowed name resolved to."""
@@ -152,6 +161,7 @@ class _Allowed:
                     continue
                 if address is not None:
                     self.addresses.add(address)
+            self._cache.clear()
 
 
 def check_allow(allow: object) -> tuple[str, ...]:
