@@ -23,12 +23,14 @@ The SMTP ways need the ``smtp`` extra (aiosmtpd); the direct way needs nothing.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import itertools
 import mimetypes
 import os
 import re
 import smtplib
+import socket
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -48,8 +50,6 @@ from fixturekit.clock import Clock
 from fixturekit.harness import Fake, Timeline
 
 if TYPE_CHECKING:
-    import socket
-
     from fixturekit._smtp import CaptureService, ConnectionInfo, Listener
 
 __all__ = [
@@ -1060,6 +1060,8 @@ class SMTPLibPatch(Lifecycle):
                 sockets = list(self._sockets)
                 self._sockets = weakref.WeakSet()
             for sock in sockets:  # connections the application never closed
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
         finally:
             self._mailer._release_service()
