@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         UnsafeDatabaseError,
     )
     from fixturekit.harness import Event, Fake, Harness, Timeline
+    from fixturekit.queue import FakeQueue, Job, JobFailed, PayloadError, RunawayJobsError
     from fixturekit.tokens import TokenMinter
 
 __all__ = [
@@ -31,7 +32,12 @@ __all__ = [
     "DatabaseSandbox",
     "Event",
     "Fake",
+    "FakeQueue",
     "Harness",
+    "Job",
+    "JobFailed",
+    "PayloadError",
+    "RunawayJobsError",
     "SandboxError",
     "TestDatabase",
     "Timeline",
@@ -43,19 +49,24 @@ __all__ = [
 ]
 
 _LAZY = {
+    "seed": "fixturekit._seed",
+    "Clock": "fixturekit.clock",
+    "Timer": "fixturekit.clock",
     "AsyncDatabaseSandbox": "fixturekit.db",
     "DatabaseSandbox": "fixturekit.db",
     "SandboxError": "fixturekit.db",
     "TestDatabase": "fixturekit.db",
     "UnsafeDatabaseError": "fixturekit.db",
-    "Clock": "fixturekit.clock",
-    "Timer": "fixturekit.clock",
     "Event": "fixturekit.harness",
     "Fake": "fixturekit.harness",
     "Harness": "fixturekit.harness",
     "Timeline": "fixturekit.harness",
+    "FakeQueue": "fixturekit.queue",
+    "Job": "fixturekit.queue",
+    "JobFailed": "fixturekit.queue",
+    "PayloadError": "fixturekit.queue",
+    "RunawayJobsError": "fixturekit.queue",
     "TokenMinter": "fixturekit.tokens",
-    "seed": "fixturekit._seed",
 }
 
 

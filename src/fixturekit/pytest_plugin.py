@@ -285,17 +285,27 @@ def fixturekit_seed(request: pytest.FixtureRequest) -> int:
 # --- fakes as fixtures ------------------------------------------------------------------
 
 
-def _fake_fixture(factory: Callable[[], Fake], name: str, doc: str, *, method: bool = False) -> Any:
+def _fake_fixture(
+    factory: Callable[[], Fake],
+    name: str,
+    doc: str,
+    *,
+    method: bool = False,
+    rename: bool = False,
+) -> Any:
     """Build the fixture ``name``: ``factory()`` added to (and entered by) the harness.
 
     A fake fixture of fixturekit's own is this plus a lazy import of the fake's module
-    inside ``factory``. ``method=True`` makes a fixture for a class body (it takes self).
+    inside ``factory``; the fake keeps its own name on the harness (the ``job_queue``
+    fixture is ``harness.queue``). ``rename=True`` gives each fake the fixture's name
+    instead, so one class can back several fixtures. ``method=True`` makes a fixture
+    for a class body (it takes self).
     """
 
     def make(harness: Harness) -> Fake:
         fake = factory()
-        if fake.name != name:
-            fake.name = name  # one class, several fixture names: each fake takes its own
+        if rename and fake.name != name:
+            fake.name = name
         return harness.add(fake)
 
     def fixture_method(self: object, harness: Harness) -> Fake:
@@ -353,6 +363,7 @@ def register_fake(fake_cls: type[Fake], *, name: str | None = None) -> Any:
         name,
         f"A running {fake_cls.__qualname__}, on the test's harness clock and timeline.",
         method=in_class,
+        rename=True,
     )
     if inject:
         caller.f_locals[name] = fixture
@@ -456,3 +467,17 @@ if pytest_asyncio is not None:
         """async_db_sandbox's shared AsyncSession (the one factories use), rolled back
         after the test."""
         return async_db_sandbox.shared_session
+
+
+def _job_queue() -> Fake:
+    from fixturekit.queue import FakeQueue
+
+    return FakeQueue()
+
+
+job_queue = _fake_fixture(
+    _job_queue,
+    "job_queue",
+    "A running fixturekit.FakeQueue on the test's clock, joined to the harness as "
+    "harness.queue: push, assert_pushed, run_due/run_all.",
+)
