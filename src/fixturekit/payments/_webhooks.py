@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -123,6 +121,9 @@ class WebhookDelivery:
 def send(target: WebhookTarget, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
     """Deliver once: (HTTP status or None, error text or "" on success)."""
     if isinstance(target, str):
+        import urllib.error
+        import urllib.request
+
         request = urllib.request.Request(target, data=body, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT) as response:
