@@ -36,7 +36,8 @@ __all__ = ["SEED_ENV", "HarnessTestCase", "IsolatedAsyncioHarnessTestCase", "run
 #: The environment variable that fixes the run seed of a unittest run.
 SEED_ENV = "FIXTUREKIT_SEED"
 
-_OWN_ATTRIBUTES = ("harness", "clock", "timeline", "fixturekit_seed")
+_OWN_ATTRIBUTES = ("harness", "clock", "timeline", "fixturekit_seed", "db_sandbox", "db_session")
+_DATABASE_ATTRIBUTES = ("db_sandbox", "db_session")
 _random_run_seed: int | None = None
 
 
@@ -129,6 +130,11 @@ class _HarnessSetup:
 
     @staticmethod
     def missing(case: Any, name: str) -> AttributeError:
+        if name in _DATABASE_ATTRIBUTES and getattr(type(case), "database", None) is None:
+            return AttributeError(
+                f"{type(case).__name__}.{name} is not set: give the class a database, e.g. "
+                "database = TestDatabase('sqlite:///app.db', schema=Base.metadata)"
+            )
         fakes = getattr(type(case), "fakes", ())
         fakes = fakes if isinstance(fakes, (list, tuple)) else ()
         if name in _OWN_ATTRIBUTES or any(getattr(spec, "name", None) == name for spec in fakes):
@@ -228,11 +234,15 @@ class _HarnessCase:
     clock_start: ClassVar[TimeLike | None] = None
     clock_tick: ClassVar[bool] = False
     fakes: ClassVar[Sequence[type[Fake] | Callable[[], Fake]]] = ()
+    database: ClassVar[Any] = None
+    database_bind: ClassVar[Sequence[Any]] = ()
 
     harness: Harness
     clock: Clock
     timeline: Timeline
     fixturekit_seed: int
+    db_sandbox: Any  # DatabaseSandbox (AsyncDatabaseSandbox on the async twin)
+    db_session: Any  # its shared Session (AsyncSession)
 
     def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
         outcome: unittest.TestResult | None = super().run(  # type: ignore[misc]
@@ -256,6 +266,13 @@ class HarnessTestCase(_HarnessCase, unittest.TestCase):
     * ``clock_tick``: True lets time flow on from ``clock_start``.
     * ``fakes``: Fake classes (or zero-argument functions returning a fake) to create
       for each test; each one is reachable as ``self.<its name>``.
+    * ``database``: a `fixturekit.TestDatabase` (started by the first test that needs
+      it, shared by every class naming it, stopped when the process exits), or a
+      zero-argument function returning one (a database per class, stopped after the
+      class's tests). Each test then runs in a sandbox: ``self.db_sandbox``, and
+      ``self.db_session``, its shared session.
+    * ``database_bind``: the application's sessionmakers (or ``scoped_session``) to
+      route into each test's sandbox, e.g. ``(SessionLocal,)``.
 
     Each test sees ``self.clock``, ``self.harness``, ``self.timeline`` and
     ``self.fixturekit_seed`` (the seed ``random`` and Faker got). Everything is set up
@@ -271,12 +288,18 @@ class HarnessTestCase(_HarnessCase, unittest.TestCase):
         harness.start()
         self.addCleanup(harness.stop)
         _HarnessSetup.expose(self, harness)
+        if type(self).database is not None:
+            from fixturekit.db._testcase import open_sandbox
+
+            open_sandbox(self)
 
 
 class IsolatedAsyncioHarnessTestCase(_HarnessCase, unittest.IsolatedAsyncioTestCase):
     """The async twin of `HarnessTestCase`, on `unittest.IsolatedAsyncioTestCase`.
 
-    Same class attributes and ``self`` attributes. The harness is entered with
+    Same class attributes and ``self`` attributes; ``self.db_sandbox`` is an
+    `AsyncDatabaseSandbox`, ``self.db_session`` an ``AsyncSession`` and
+    ``database_bind`` takes ``async_sessionmaker`` objects. The harness is entered with
     ``async with`` semantics in `asyncSetUp` (so a subclass that overrides it calls
     ``await super().asyncSetUp()`` first) and exited in an async cleanup. The clock
     leaves the monotonic clock alone, so ``asyncio.sleep`` and timeouts run in real time.
@@ -288,3 +311,7 @@ class IsolatedAsyncioHarnessTestCase(_HarnessCase, unittest.IsolatedAsyncioTestC
         await harness.__aenter__()
         self.addAsyncCleanup(harness.__aexit__, None, None, None)
         _HarnessSetup.expose(self, harness)
+        if type(self).database is not None:
+            from fixturekit.db._testcase import open_async_sandbox
+
+            await open_async_sandbox(self)

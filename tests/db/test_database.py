@@ -227,3 +227,15 @@ def test_server_that_does_not_answer_is_reported(url: str) -> None:
     dead = normalise(url).set(port=1)
     with pytest.raises(Exception, match=r"(?i)connect"):
         TestDatabase(dead, name=unique_name()).start()
+
+
+@pytest.mark.parametrize("url", SERVERS)
+def test_two_test_databases_of_one_process_never_share_a_database(url: str) -> None:
+    name = unique_name()
+    with TestDatabase(url, schema=metadata, name=name) as first:
+        with pytest.raises(UnsafeDatabaseError, match="another TestDatabase in this process"):
+            TestDatabase(url, schema=metadata, name=name).start()
+        with first.engine.connect() as conn:  # the first one's database is intact
+            assert count(conn) == 0
+    with TestDatabase(url, schema=metadata, name=name):  # free again once it stopped
+        pass

@@ -11,15 +11,14 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
-from sqlalchemy.pool import StaticPool
 
+from fixturekit.db import TestDatabase
 from fixturekit.testcase import HarnessTestCase
 from fixturekit.tokens import TokenMinter
 from shop import services
 from shop.api import app, get_notifier
 from shop.auth import AuthSettings, TokenVerifier, get_verifier
-from shop.db import SessionLocal, create_schema
+from shop.db import DATABASE_URL, Base, SessionLocal
 from shop.models import Customer
 from shop.tests.fakes import FakeNotifier
 
@@ -27,20 +26,16 @@ from shop.tests.fakes import FakeNotifier
 class ShopTestCase(HarnessTestCase):
     clock_start = "2024-01-05T16:30:00Z"  # a Friday afternoon
     fakes = (FakeNotifier,)
+    # Built once per process from the app's URL (under its own name: conftest.py's
+    # fixtures use shop_test); each test runs in a sandbox of it, with the app's
+    # SessionLocal routed in (self.db_sandbox, self.db_session).
+    database = TestDatabase(DATABASE_URL, schema=Base.metadata, name="shop_unittest_test")
+    database_bind = (SessionLocal,)
 
     notifier: FakeNotifier
 
     def setUp(self) -> None:
-        super().setUp()  # starts self.clock, self.harness and self.notifier
-        engine = create_engine(
-            "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
-        )
-        create_schema(engine)
-        previous = SessionLocal.kw["bind"]
-        SessionLocal.configure(bind=engine)
-        self.addCleanup(engine.dispose)
-        self.addCleanup(SessionLocal.configure, bind=previous)
-
+        super().setUp()  # starts the clock, harness, notifier and the test's sandbox
         app.dependency_overrides[get_notifier] = lambda: self.notifier
         self.addCleanup(app.dependency_overrides.pop, get_notifier, None)
 

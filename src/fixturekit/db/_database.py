@@ -32,6 +32,9 @@ __all__ = ["Schema", "TestDatabase"]
 #: "alembic", or None (build nothing).
 Schema = MetaData | Callable[[Connection], object] | str | None
 
+#: The databases TestDatabases of this process are using (URLs), so two never share one.
+_running: set[str] = set()
+
 #: Where keep=True puts SQLite files, so that the next run finds them.
 _KEPT_SQLITE_DIR = "fixturekit-databases"
 
@@ -94,6 +97,7 @@ class TestDatabase:
         self._provisioner: Provisioner | None = None
         self._tempdir: Path | None = None
         self._url: URL | None = None
+        self._key: str | None = None
 
     def __repr__(self) -> str:
         state = "running" if self._engine is not None else "stopped"
@@ -103,6 +107,11 @@ class TestDatabase:
     def backend(self) -> str:
         """``sqlite``, ``postgresql``, ``mysql`` or ``mariadb``."""
         return self._server_url.get_backend_name()
+
+    @property
+    def running(self) -> bool:
+        """True between `start` and `stop`."""
+        return self._engine is not None
 
     @property
     def memory(self) -> bool:
@@ -155,6 +164,15 @@ class TestDatabase:
             self._url = self._server_url.set(database=str(sqlite_path))
         else:
             self._url = self._server_url.set(database=self.name)
+        key = self._url.render_as_string(hide_password=True)
+        if key in _running:
+            raise UnsafeDatabaseError(
+                f"refusing database {self.name!r}: another TestDatabase in this process is "
+                "using it, and starting this one would drop it under that one's feet; share "
+                "that TestDatabase, or give this one another name=..."
+            )
+        _running.add(key)
+        self._key = key
         self._provisioner = provisioner(self._server_url, self.name, sqlite_path)
         self._engine = make_sync_engine(self._url, memory=False)
         wanted = _schema_hash(self.schema, self._engine)
@@ -209,6 +227,9 @@ class TestDatabase:
         finally:
             self._engine = self._async_engine = None
             self._provisioner = None
+            if self._key is not None:
+                _running.discard(self._key)
+                self._key = None
             if self._tempdir is not None:
                 shutil.rmtree(self._tempdir, ignore_errors=True)
                 self._tempdir = None
