@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         UnsafeDatabaseError,
     )
     from fixturekit.harness import Event, Fake, Harness, Timeline
+    from fixturekit.payments import FakePayments
     from fixturekit.queue import FakeQueue, Job, JobFailed, PayloadError, RunawayJobsError
     from fixturekit.tokens import TokenMinter
 
@@ -32,6 +33,7 @@ __all__ = [
     "DatabaseSandbox",
     "Event",
     "Fake",
+    "FakePayments",
     "FakeQueue",
     "Harness",
     "Job",
@@ -61,6 +63,7 @@ _LAZY = {
     "Fake": "fixturekit.harness",
     "Harness": "fixturekit.harness",
     "Timeline": "fixturekit.harness",
+    "FakePayments": "fixturekit.payments",
     "FakeQueue": "fixturekit.queue",
     "Job": "fixturekit.queue",
     "JobFailed": "fixturekit.queue",

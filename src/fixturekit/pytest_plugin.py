@@ -481,3 +481,17 @@ job_queue = _fake_fixture(
     "A running fixturekit.FakeQueue on the test's clock, joined to the harness as "
     "harness.queue: push, assert_pushed, run_due/run_all.",
 )
+
+
+def _payments() -> Fake:
+    from fixturekit.payments import FakePayments
+
+    return FakePayments()
+
+
+payments = _fake_fixture(
+    _payments,
+    "payments",
+    "A running fixturekit.FakePayments (a stateful, in-memory Stripe) on the test's clock, "
+    "joined to the harness; payments.stripe_api() serves it to the official stripe SDK.",
+)

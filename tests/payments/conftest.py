@@ -1,22 +1,24 @@
-"""Shared pieces of the payments tests: a fake on a harness clock, and the real SDK on it."""
+"""Shared pieces of the payments tests: the plugin's `payments` fixture on a clock at
+2024-05-01 12:00 UTC, and the real SDK pointed at it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-import fixturekit as fk
 from fixturekit.payments import FakePayments
 
+HERE = Path(__file__).parent
 
-@pytest.fixture
-def payments() -> Iterator[FakePayments]:
-    """A running FakePayments on a patching clock at 2024-05-01, as in a Harness."""
-    fake = FakePayments()
-    with fk.Harness(clock=fk.Clock("2024-05-01T12:00:00Z"), fakes=[fake]):
-        yield fake
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        uses_fixture = "payments" in getattr(item, "fixturenames", ())
+        if uses_fixture and item.path.is_relative_to(HERE) and not item.get_closest_marker("clock"):
+            item.add_marker(pytest.mark.clock("2024-05-01T12:00:00Z"))
 
 
 @pytest.fixture
