@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from email import policy as email_policy
 from email.generator import BytesGenerator
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import format_datetime, getaddresses
@@ -369,7 +370,10 @@ class SentMail:
     def message(self) -> EmailMessage:
         """The mail as an `email.message.EmailMessage` (built on first use for direct sends)."""
         if self._message is None:
-            self._message = _build_message(self)
+            if self._draft is None and self._raw is not None:
+                self._message = _parse_full(self._raw)
+            else:
+                self._message = _build_message(self)
         return self._message
 
     @property
@@ -539,17 +543,6 @@ def _fix(value: str) -> str:
     return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _header_addresses(message: EmailMessage, name: str) -> list[str]:
-    found: list[str] = []
-    for header in message.get_all(name, []):
-        addresses = getattr(header, "addresses", None)
-        if addresses is not None:
-            found.extend(_fix(address.addr_spec) for address in addresses if address.addr_spec)
-        else:  # pragma: no cover - the default policy parses address headers
-            found.extend(_fix(addr) for _, addr in getaddresses([str(header)]) if addr)
-    return found
-
-
 def _headers_of(message: Message) -> Headers:
     items = []
     for name, value in message.items():
@@ -561,15 +554,49 @@ def _headers_of(message: Message) -> Headers:
     return Headers(items)
 
 
-def _part_text(part: EmailMessage) -> str:
+def _parse_full(raw: bytes) -> EmailMessage:
+    message = BytesParser(policy=email_policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+# Reading a received message happens on the SMTP path for every mail, so it uses the
+# fast compat32 parser and decodes only what SentMail needs; the full EmailMessage
+# (`SentMail.message`, `SentMail.headers`) is parsed from the raw bytes on first use.
+_FAST_PARSER = BytesParser(policy=email_policy.compat32)
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
+def _decoded(value: str) -> str:
+    value = _fix(_FOLD.sub("", value))
+    if "=?" in value:
+        with contextlib.suppress(ValueError, LookupError, UnicodeError):
+            value = str(make_header(decode_header(value)))
+    return value.rstrip("\r\n")
+
+
+def _addresses_in(values: list[str], name: str) -> list[str]:
+    found: list[str] = []
+    for value in values:
+        value = _fix(_FOLD.sub("", value))
+        if "=?" in value:  # encoded words (RFC 2047) in a local part or domain
+            header = email_policy.default.header_factory(name, value)
+            found.extend(_fix(a.addr_spec) for a in getattr(header, "addresses", ()) if a.username)
+        else:
+            found.extend(addr for _, addr in getaddresses([value]) if addr)
+    return found
+
+
+def _part_text(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):  # pragma: no cover - a multipart has no text
+        return ""
+    charset = part.get_content_charset() or "utf-8"
     try:
-        content = part.get_content()
-    except (LookupError, ValueError):
-        payload = part.get_payload(decode=True)
-        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-    if isinstance(content, bytes):
-        content = content.decode("utf-8", "replace")
-    return _normalise_body(str(content))
+        text = payload.decode(charset, "replace")
+    except LookupError:
+        text = payload.decode("utf-8", "replace")
+    return _normalise_body(text)
 
 
 def _read_raw(
@@ -583,44 +610,49 @@ def _read_raw(
     login: str | None = None,
     tls: bool = False,
 ) -> SentMail:
-    message: EmailMessage = BytesParser(policy=email_policy.default).parsebytes(raw)
-    to = _header_addresses(message, "to")
-    cc = _header_addresses(message, "cc")
-    senders = _header_addresses(message, "from")
+    message = _FAST_PARSER.parsebytes(raw)
+    headers: dict[str, list[str]] = {}
+    for name, value in message.raw_items():
+        headers.setdefault(name.lower(), []).append(value)
+    to = _addresses_in(headers.get("to", []), "to")
+    cc = _addresses_in(headers.get("cc", []), "cc")
+    senders = _addresses_in(headers.get("from", []), "from")
     shown = {address.lower() for address in (*to, *cc)}
-    text_part = message.get_body(preferencelist=("plain",))
-    html_part = message.get_body(preferencelist=("html",))
+    text = html = None
     attachments = []
     for part in message.walk():
-        if part.is_multipart() or part is text_part or part is html_part:
+        if part.is_multipart():
             continue
-        if (
-            part is message
-            and text_part is None
-            and html_part is None
-            and part.get_content_disposition() != "attachment"
-        ):
-            # A single-part message of another type (an image, say): its body is an
-            # attachment only if it says so.
-            continue
+        content_type = part.get_content_type()
+        attached = part.get_content_disposition() == "attachment"
+        filename = part.get_filename()
+        if not attached and not filename:
+            if content_type == "text/plain" and text is None:
+                text = _part_text(part)
+                continue
+            if content_type == "text/html" and html is None:
+                html = _part_text(part)
+                continue
+            if part is message:
+                continue  # a single-part message of another type, not marked attachment
         payload = part.get_payload(decode=True)
         attachments.append(
             Attachment(
-                _fix(part.get_filename() or ""),
-                part.get_content_type(),
+                _decoded(filename or ""),
+                content_type,
                 payload if isinstance(payload, bytes) else b"",
             )
         )
-    subject = message.get("subject")
+    subjects = headers.get("subject")
     return SentMail(
         to=to,
         cc=cc,
         bcc=[address for address in recipients if address.lower() not in shown],
-        reply_to=_header_addresses(message, "reply-to"),
+        reply_to=_addresses_in(headers.get("reply-to", []), "reply-to"),
         from_=senders[0] if senders else sender,
-        subject=_fix(str(subject)) if subject is not None else "",
-        text=_part_text(text_part) if text_part is not None else None,  # type: ignore[arg-type]
-        html=_part_text(html_part) if html_part is not None else None,  # type: ignore[arg-type]
+        subject=_decoded(subjects[0]) if subjects else "",
+        text=text,
+        html=html,
         attachments=attachments,
         recipients=list(recipients),
         sent_at=sent_at,
@@ -628,8 +660,6 @@ def _read_raw(
         server=server,
         login=login,
         tls=tls,
-        headers=_headers_of(message),
-        message=message,
         raw=raw,
     )
 

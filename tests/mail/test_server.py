@@ -217,3 +217,31 @@ def test_starting_a_server_twice_is_refused(mailer: FakeMailer) -> None:
     with pytest.raises(RuntimeError, match="not running"):
         server.stop()
     assert server.port > 0  # the address it had stays readable
+
+
+def test_encoded_words_folding_and_rfc2231_filenames_are_decoded(mailer: FakeMailer) -> None:
+    raw = (
+        b"From: =?utf-8?q?J=C3=B6rg?= <joerg@example.de>\r\n"
+        b"To: =?utf-8?q?Zo=C3=AB?= <zoe@example.com>,\r\n bob@example.com\r\n"
+        b"Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= from a\r\n  folded subject\r\n"
+        b"MIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n'
+        b"--b\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+        b"Content-Transfer-Encoding: quoted-printable\r\n\r\nK=F6ln\r\n"
+        b"--b\r\nContent-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename*=utf-8''r%C3%A9sum%C3%A9.pdf\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--b--\r\n"
+    )
+    with mailer.smtp_server() as (host, port), smtplib.SMTP(host, port, timeout=10) as client:
+        client.sendmail("joerg@example.de", ["zoe@example.com", "bob@example.com"], raw)
+    mail = only(mailer)
+    assert mail.from_ == "joerg@example.de"
+    assert mail.to == ["zoe@example.com", "bob@example.com"]
+    assert mail.subject == "Grüße from a  folded subject"
+    assert mail.text == "Köln"
+    assert [(a.name, a.content_type, a.content) for a in mail.attachments] == [
+        ("résumé.pdf", "application/pdf", b"%PDF")
+    ]
+    # The full message is parsed on demand, with decoded headers.
+    assert mail.headers["To"] == "Zoë <zoe@example.com>, bob@example.com"
+    assert mail.message.get_content_type() == "multipart/mixed"
