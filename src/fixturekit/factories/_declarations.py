@@ -1,0 +1,250 @@
+"""What a factory can declare for a field: Faker, Sequence, Lazy, SubFactory; Traits; hooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from fixturekit.factories import _random
+
+if TYPE_CHECKING:
+    from fixturekit.factories._factory import Factory, _Build
+
+__all__ = [
+    "Declaration",
+    "Faker",
+    "Lazy",
+    "PostBuild",
+    "Sequence",
+    "SubFactory",
+    "Traits",
+    "post_build",
+]
+
+T = TypeVar("T")
+
+#: Faker providers whose values do not need to be fresh on each call: an argument-less
+#: ``fk.Faker("city")`` draws from a per-locale pool of values Faker produced.
+POOLED_PROVIDERS = frozenset(
+    {
+        "name",
+        "first_name",
+        "last_name",
+        "name_male",
+        "name_female",
+        "first_name_male",
+        "first_name_female",
+        "prefix",
+        "suffix",
+        "user_name",
+        "city",
+        "country",
+        "country_code",
+        "state",
+        "street_name",
+        "street_address",
+        "address",
+        "postcode",
+        "zipcode",
+        "company",
+        "company_suffix",
+        "catch_phrase",
+        "bs",
+        "job",
+        "word",
+        "sentence",
+        "paragraph",
+        "text",
+        "phone_number",
+        "free_email_domain",
+        "domain_name",
+        "domain_word",
+        "safe_domain_name",
+        "color_name",
+        "currency_code",
+        "language_name",
+        "timezone",
+        "slug",
+        "file_name",
+        "mime_type",
+    }
+)
+
+
+class Declaration(Generic[T]):
+    """A field value computed per build. Subclass it and implement `evaluate`."""
+
+    __slots__ = ()
+
+    def evaluate(self, build: _Build, name: str) -> T:
+        raise NotImplementedError
+
+
+class Faker(Declaration[Any]):
+    """A value from Faker's ``provider``: ``fk.Faker("email")``, ``fk.Faker("pyint", max_value=9)``.
+
+    Faker is imported on first use. Values come from the test's seeded generator, in the
+    factory's locale (``class F(fk.Factory[M], locale="fr_FR")``) unless ``locale=`` is
+    given here. Without arguments, common text providers (names, addresses, companies,
+    words...) draw from a pool of 512 values Faker produced, which is much faster than a
+    Faker call; ``pool=False`` asks Faker afresh every time.
+    """
+
+    __slots__ = ("kwargs", "locale", "pool", "provider")
+
+    def __init__(
+        self,
+        provider: str,
+        /,
+        *,
+        locale: str | None = None,
+        pool: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if not isinstance(provider, str) or not provider.isidentifier():
+            raise TypeError(
+                f"fk.Faker() takes the name of a Faker provider such as 'email', got {provider!r}"
+            )
+        if locale is not None and not isinstance(locale, str):
+            raise TypeError(f"fk.Faker(locale=...) must be a string like 'fr_FR', got {locale!r}")
+        self.provider = provider
+        self.locale = locale
+        self.kwargs = kwargs
+        if pool is None:
+            pool = provider in POOLED_PROVIDERS and not kwargs
+        self.pool = pool
+
+    def __repr__(self) -> str:
+        args = [repr(self.provider)] + [f"{k}={v!r}" for k, v in self.kwargs.items()]
+        if self.locale:
+            args.append(f"locale={self.locale!r}")
+        return f"fk.Faker({', '.join(args)})"
+
+    def evaluate(self, build: _Build, name: str) -> Any:
+        locale = self.locale or build.locale
+        if self.pool:
+            kwargs = tuple(sorted(self.kwargs.items()))
+            return _random.pooled(locale, self.provider, build.rng, kwargs)
+        return _random.faker_call(locale, self.provider, build.rng, self.kwargs)
+
+
+class Sequence(Declaration[T]):
+    """``fn(n)`` where ``n`` counts this factory's objects in the current test: 0, 1, 2...
+
+    ``fk.Sequence(lambda n: f"user{n}")`` or a format string ``fk.Sequence("user{n}")``.
+    Every field of one object sees the same ``n``; counting starts again at 0 in each
+    test (with each new seed).
+    """
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[int], T] | str, /) -> None:
+        if isinstance(fn, str):
+            template = fn
+            if "{n" not in template:
+                raise ValueError(
+                    f"fk.Sequence({template!r}): a format string needs an {{n}} placeholder, "
+                    "e.g. fk.Sequence('user{n}@example.com')"
+                )
+            self.fn: Callable[[int], Any] = lambda n: template.format(n=n)
+        elif callable(fn):
+            self.fn = fn
+        else:
+            raise TypeError(
+                f"fk.Sequence() takes a function of n or a format string with {{n}}, got {fn!r}"
+            )
+
+    def evaluate(self, build: _Build, name: str) -> T:
+        return self.fn(build.sequence)  # type: ignore[no-any-return]
+
+
+class Lazy(Declaration[T]):
+    """A value computed from the object's other fields: ``fk.Lazy(lambda o: o.name.lower())``.
+
+    ``o`` gives every field by attribute (declared, inferred or overridden), computing it
+    first if needed, plus ``o.sequence`` (this object's sequence number).
+    """
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[Any], T], /) -> None:
+        if not callable(fn):
+            raise TypeError(f"fk.Lazy() takes a function of the object, got {fn!r}")
+        self.fn = fn
+
+    def evaluate(self, build: _Build, name: str) -> T:
+        return self.fn(build.view)
+
+
+class SubFactory(Declaration[Any]):
+    """A nested object from another factory: ``fk.SubFactory(AddressFactory, city="Oslo")``.
+
+    Overrides reach it with double underscores: ``UserFactory.build(address__city="Rome")``.
+    In ``create`` the nested object is persisted with its parent (for a SQLAlchemy
+    relationship) and in ``payload`` it is serialised with it.
+    """
+
+    __slots__ = ("factory", "overrides")
+
+    def __init__(self, factory: type[Factory[Any]], /, **overrides: Any) -> None:
+        from fixturekit.factories._factory import Factory
+
+        if not (isinstance(factory, type) and issubclass(factory, Factory)):
+            raise TypeError(
+                f"fk.SubFactory() takes a factory class (a subclass of fk.Factory), got {factory!r}"
+            )
+        self.factory = factory
+        self.overrides = overrides
+
+    def evaluate(self, build: _Build, name: str) -> Any:
+        overrides = dict(self.overrides)
+        overrides.update(build.nested_overrides(name))
+        return self.factory._build_nested(build, overrides)
+
+
+class Traits:
+    """Named bundles of overrides, switched on per call: ``UserFactory.build(admin=True)``.
+
+    ``traits = fk.Traits(admin={"role": "admin"}, banned={"active": False})``. Values may
+    be declarations, and a trait may switch on another (``{"admin": True, ...}``). Several
+    traits combine in the order the factory declares them; explicit overrides win.
+    """
+
+    __slots__ = ("bundles",)
+
+    def __init__(self, **bundles: Mapping[str, Any]) -> None:
+        for name, bundle in bundles.items():
+            if not isinstance(bundle, Mapping):
+                raise TypeError(
+                    f"fk.Traits({name}=...) takes a dict of field overrides, got {bundle!r}"
+                )
+        self.bundles: dict[str, dict[str, Any]] = {k: dict(v) for k, v in bundles.items()}
+
+    def __repr__(self) -> str:
+        return f"fk.Traits({', '.join(self.bundles)})"
+
+
+class PostBuild:
+    """A hook run on every object the factory makes; see `post_build`."""
+
+    __slots__ = ("fn", "name")
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.name: str = fn.__name__
+
+    def __repr__(self) -> str:
+        return f"fk.post_build({self.name})"
+
+
+def post_build(fn: Callable[..., Any]) -> PostBuild:
+    """Decorate a function ``(obj, value, session)`` run on each object after it is made.
+
+    It runs after ``build`` (``session`` is None) and after ``create``'s flush (the
+    session, so the object has its database id). ``value`` is what the caller passed
+    under the hook's name, or None: ``UserFactory.create(with_posts=3)`` runs the hook
+    ``with_posts`` with ``value=3``. In ``acreate`` a hook may be a coroutine function.
+    """
+    if not callable(fn):
+        raise TypeError(f"fk.post_build decorates a function, got {fn!r}")
+    return PostBuild(fn)

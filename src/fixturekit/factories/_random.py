@@ -1,0 +1,175 @@
+"""Per-test randomness for factories: one state per seed, never shared process-wide.
+
+Every factory draws from its own `random.Random`, derived from the current seed
+(`fixturekit._seed`) and the factory's name. A new seed (``fk.seed(n)``, or the pytest
+plugin seeding the next test) starts a new `SeedState`: fresh streams, sequences back to
+0 and empty unique-value registries. So a test builds the same objects for the same seed
+whatever ran before it, and building with one factory never changes another's values.
+
+Semantic text values (names, cities, companies...) come from per-locale pools of values
+Faker produced: slot ``i`` of a pool is always the value Faker gives when seeded with a
+number derived from the provider and ``i``, filled on first use. A pool's contents do not
+depend on the order tests run in; which slot a build picks comes from the factory's stream.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import zlib
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from fixturekit import _seed
+
+__all__ = ["POOL_SIZE", "SeedState", "faker_generator", "pooled", "state"]
+
+#: How many distinct values a semantic pool holds per locale and provider.
+POOL_SIZE = 512
+
+#: The seed used when nothing was seeded (outside pytest, without ``fk.seed``).
+DEFAULT_SEED = 0
+
+
+def _stable_hash(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+class SeedState:
+    """Everything random or counted that factories keep for one seed."""
+
+    __slots__ = ("_streams", "seed", "sequences", "unique")
+
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+        self._streams: dict[str, random.Random] = {}
+        self.sequences: dict[str, int] = {}
+        self.unique: dict[Hashable, set[Any]] = {}
+
+    def stream(self, key: str) -> random.Random:
+        """The generator of the factory named ``key`` under this seed."""
+        rng = self._streams.get(key)
+        if rng is None:
+            rng = self._streams[key] = random.Random(_stable_hash(f"{self.seed}\x00{key}"))
+        return rng
+
+    def next_sequence(self, key: str) -> int:
+        n = self.sequences.get(key, 0)
+        self.sequences[key] = n + 1
+        return n
+
+    def unique_set(self, key: Hashable) -> set[Any]:
+        seen = self.unique.get(key)
+        if seen is None:
+            seen = self.unique[key] = set()
+        return seen
+
+
+_state: SeedState | None = None
+_token: object = None
+
+
+def _seed_token() -> object:
+    """What identifies "the current seeding": the seed and, when `_seed` counts them,
+    how many times seed() was called (so re-seeding with the same number starts over)."""
+    generation = getattr(_seed, "generation", None)
+    if generation is None:
+        return _seed.current_seed()
+    return (_seed.current_seed(), generation())
+
+
+def state() -> SeedState:
+    """The state for the current seed, started anew whenever the seed changes."""
+    global _state, _token
+    token = _seed_token()
+    if _state is None or token != _token:
+        current = _seed.current_seed()
+        _state = SeedState(DEFAULT_SEED if current is None else current)
+        _token = token
+    return _state
+
+
+# --- Faker, imported on first use --------------------------------------------------------
+
+_generators: dict[str, Any] = {}
+
+
+def faker_generator(locale: str) -> Any:
+    """A Faker `Generator` for ``locale``, private to fixturekit (one per locale).
+
+    Callers point its ``random`` at their own stream before each call, so it carries no
+    state from one factory, or one test, to the next.
+    """
+    generator = _generators.get(locale)
+    if generator is None:
+        try:
+            from faker import Faker
+        except ImportError as exc:  # pragma: no cover - faker is a dependency
+            raise ImportError(
+                "fixturekit's factories need Faker for fk.Faker and semantic fields: "
+                "pip install faker"
+            ) from exc
+        try:
+            proxy = Faker(locale)
+        except AttributeError as exc:
+            raise ValueError(
+                f"Faker has no locale {locale!r}; use one such as 'en_US', 'fr_FR', 'de_DE'"
+            ) from exc
+        generator = _generators[locale] = proxy.factories[0]
+    return generator
+
+
+def faker_method(locale: str, provider: str) -> Callable[..., Any]:
+    """The bound Faker provider method ``provider`` for ``locale``; a clear error if absent."""
+    generator = faker_generator(locale)
+    try:
+        method = getattr(generator, provider)
+    except AttributeError:
+        import difflib
+
+        names = [n for n in dir(generator) if not n.startswith("_")]
+        close = difflib.get_close_matches(provider, names, n=3)
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise AttributeError(
+            f"Faker has no provider {provider!r} (locale {locale!r}){hint}"
+        ) from None
+    if not callable(method):
+        raise TypeError(f"Faker's {provider!r} is not a provider method")
+    return method  # type: ignore[no-any-return]
+
+
+_pools: dict[tuple[str, str, Hashable], list[Any]] = {}
+#: The generator pool slots are filled from, re-seeded for every slot.
+_pool_random = random.Random()
+
+
+def pooled(locale: str, provider: str, rng: random.Random, kwargs: Hashable = ()) -> Any:
+    """A value of Faker's ``provider`` from the ``locale`` pool, slot chosen by ``rng``."""
+    key = (locale, provider, kwargs)
+    pool = _pools.get(key)
+    if pool is None:
+        pool = _pools[key] = [None] * POOL_SIZE
+    index = int(rng.random() * POOL_SIZE)
+    value = pool[index]
+    if value is None:
+        method = faker_method(locale, provider)
+        generator = faker_generator(locale)
+        _pool_random.seed(_stable_hash(f"{provider}\x00{kwargs!r}\x00{index}"))
+        generator.random = _pool_random
+        value = pool[index] = method(**dict(kwargs)) if kwargs else method()  # type: ignore[call-overload]
+    return value
+
+
+def faker_call(
+    locale: str, provider: str, rng: random.Random, kwargs: dict[str, Any] | None = None
+) -> Any:
+    """A fresh Faker call of ``provider``, drawing from ``rng``."""
+    method = faker_method(locale, provider)
+    generator = faker_generator(locale)
+    generator.random = rng
+    return method(**kwargs) if kwargs else method()
+
+
+def loaded(name: str) -> Any:
+    """``sys.modules[name]`` if that library is already imported, else None."""
+    return sys.modules.get(name)
