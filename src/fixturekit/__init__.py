@@ -13,6 +13,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from fixturekit._netguard import NetworkBlocked, NetworkGuard
     from fixturekit._seed import seed
     from fixturekit.clock import Clock, Timer
     from fixturekit.db import (
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
         UnsafeDatabaseError,
     )
     from fixturekit.harness import Event, Fake, Harness, Timeline
+    from fixturekit.http import FakeHTTP
     from fixturekit.payments import FakePayments
     from fixturekit.queue import FakeQueue, Job, JobFailed, PayloadError, RunawayJobsError
     from fixturekit.tokens import TokenMinter
@@ -33,11 +35,14 @@ __all__ = [
     "DatabaseSandbox",
     "Event",
     "Fake",
+    "FakeHTTP",
     "FakePayments",
     "FakeQueue",
     "Harness",
     "Job",
     "JobFailed",
+    "NetworkBlocked",
+    "NetworkGuard",
     "PayloadError",
     "RunawayJobsError",
     "SandboxError",
@@ -51,6 +56,8 @@ __all__ = [
 ]
 
 _LAZY = {
+    "NetworkBlocked": "fixturekit._netguard",
+    "NetworkGuard": "fixturekit._netguard",
     "seed": "fixturekit._seed",
     "Clock": "fixturekit.clock",
     "Timer": "fixturekit.clock",
@@ -63,6 +70,7 @@ _LAZY = {
     "Fake": "fixturekit.harness",
     "Harness": "fixturekit.harness",
     "Timeline": "fixturekit.harness",
+    "FakeHTTP": "fixturekit.http",
     "FakePayments": "fixturekit.payments",
     "FakeQueue": "fixturekit.queue",
     "Job": "fixturekit.queue",

@@ -1,17 +1,12 @@
 """The pytest integration of FakeHTTP and NetworkGuard, run in pytester projects.
 
-The hooks and fixtures live in ``_plugin_http.py`` (the code to merge into fixturekit's
-plugin); each project here gets it as its ``conftest.py``. The runs are subprocesses: the
-guard patches the socket module process-wide, and respx patches httpcore.
+The runs are subprocesses: the guard patches the socket module process-wide, and respx
+patches httpcore.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-
-PLUGIN = (Path(__file__).parent / "_plugin_http.py").read_text(encoding="utf-8")
 
 INI = """
 [pytest]
@@ -27,7 +22,6 @@ REMOTE = "payments.example.invalid"
 def _project(pytester: pytest.Pytester, tests: str, *, guard: bool, extra: str = "") -> None:
     options = ("fixturekit_network_guard = true\n" if guard else "") + extra
     pytester.makeini(INI.format(extra=options))
-    pytester.makeconftest(PLUGIN)
     pytester.makepyfile(test_project=tests)
 
 
