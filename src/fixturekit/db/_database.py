@@ -17,10 +17,16 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from fixturekit.db import _urls
+from fixturekit.db import _template, _urls
 from fixturekit.db._engines import make_async_engine, make_sync_engine
 from fixturekit.db._errors import UnsafeDatabaseError
-from fixturekit.db._provision import FOREIGN, PENDING, Provisioner, provisioner
+from fixturekit.db._provision import (
+    FOREIGN,
+    PENDING,
+    PostgreSQLProvisioner,
+    Provisioner,
+    provisioner,
+)
 from fixturekit.db._sandbox import AsyncDatabaseSandbox, DatabaseSandbox
 
 if TYPE_CHECKING:
@@ -98,6 +104,10 @@ class TestDatabase:
         self._tempdir: Path | None = None
         self._url: URL | None = None
         self._key: str | None = None
+        self._template_key: str | None = None
+        self._per_worker = per_worker
+        self._allow_unsafe = allow_unsafe
+        self._base_name = _urls.test_database_name(self._server_url, name=name, per_worker=False)
 
     def __repr__(self) -> str:
         state = "running" if self._engine is not None else "stopped"
@@ -189,12 +199,72 @@ class TestDatabase:
             return
         if state is not None:
             self._provisioner.drop()
-        self._provisioner.create()
-        self._build_schema()
+        if self.backend == "postgresql" and self._per_worker and _urls.worker_suffix():
+            self._clone_template(wanted)
+        else:
+            self._provisioner.create()
+            self._build_schema()
         self._provisioner.mark(wanted)
 
-    def _build_schema(self) -> None:
-        assert self._engine is not None
+    # --- PostgreSQL under xdist: one template, a clone per worker ---------------------
+
+    @property
+    def template_name(self) -> str | None:
+        """The template database cloned per xdist worker (PostgreSQL), else None."""
+        if self.backend != "postgresql" or not self._per_worker or not _urls.worker_suffix():
+            return None
+        return f"{self._base_name}_template"
+
+    def _clone_template(self, wanted: str) -> None:
+        clone = self._provisioner
+        assert isinstance(clone, PostgreSQLProvisioner)
+        name = self.template_name
+        assert name is not None
+        _urls.check_name(name, allow_unsafe=self._allow_unsafe)
+        template_url = self._server_url.set(database=name)
+        key = template_url.render_as_string(hide_password=True)
+        template = PostgreSQLProvisioner(self._server_url, name)
+        try:
+            with _template.file_lock(key):
+                state = template.state()
+                if state == FOREIGN:
+                    raise UnsafeDatabaseError(
+                        f"refusing template database {name!r} ({self._server_url.host}): it "
+                        "exists but fixturekit did not create it; drop it yourself if it is "
+                        "disposable, or pass another name=..."
+                    )
+                if state != wanted:
+                    if state is not None:
+                        template.drop()
+                    template.create()
+                    engine = make_sync_engine(template_url, memory=False)
+                    try:
+                        self._build_schema(engine)
+                    finally:
+                        engine.dispose()  # CREATE DATABASE ... TEMPLATE wants it idle
+                    template.mark(wanted)
+                _template.add_user(key)
+                self._template_key = key
+                clone.create_from(name)
+        finally:
+            template.close()
+
+    def _release_template(self, *, drop: bool) -> None:
+        key, self._template_key = self._template_key, None
+        name = self.template_name
+        if key is None or name is None:
+            return
+        template = PostgreSQLProvisioner(self._server_url, name)
+        try:
+            with _template.file_lock(key):
+                if _template.remove_user(key) and drop and template.state() not in (None, FOREIGN):
+                    template.drop()
+        finally:
+            template.close()
+
+    def _build_schema(self, engine: Engine | None = None) -> None:
+        engine = engine if engine is not None else self._engine
+        assert engine is not None
         schema = self.schema
         if schema is None:
             return
@@ -203,7 +273,7 @@ class TestDatabase:
                 "schema='alembic' is not supported yet; pass your models' MetaData "
                 "(e.g. Base.metadata) or a function that builds the schema on a Connection"
             )
-        with self._engine.begin() as conn:
+        with engine.begin() as conn:
             if isinstance(schema, MetaData):
                 schema.create_all(conn)
             else:
@@ -224,6 +294,7 @@ class TestDatabase:
                 if drop:
                     self._provisioner.drop()
                 self._provisioner.close()
+            self._release_template(drop=drop)
         finally:
             self._engine = self._async_engine = None
             self._provisioner = None

@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL, Engine, create_engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
-__all__ = ["FOREIGN", "MARKER_TABLE", "Provisioner", "provisioner"]
+__all__ = ["FOREIGN", "MARKER_TABLE", "PostgreSQLProvisioner", "Provisioner", "provisioner"]
 
 MARK = "fixturekit test database"
 MARKER_TABLE = "fixturekit_test_database"
@@ -108,6 +108,12 @@ class _PostgreSQL:
             conn.exec_driver_sql(f"CREATE DATABASE {self.quoted}")
         self.mark(PENDING)
 
+    def create_from(self, template: str) -> None:
+        """Create the database as a copy of ``template`` (nobody may be connected to it)."""
+        with self._admin().connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE {self.quoted} TEMPLATE "{template}"')
+        self.mark(PENDING)
+
     def mark(self, schema_hash: str) -> None:
         with self._admin().connect() as conn:
             conn.exec_driver_sql(
@@ -124,6 +130,10 @@ class _PostgreSQL:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+
+#: The PostgreSQL provisioner, which can also clone a template database.
+PostgreSQLProvisioner = _PostgreSQL
 
 
 class _MySQL:
