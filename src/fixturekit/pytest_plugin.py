@@ -96,6 +96,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run seed for random, Faker and fixturekit's factories (an int >= 0); "
         "each test is seeded from it and its node id. Default: a new random seed per run.",
     )
+    group.addoption(
+        "--fixturekit-reuse-db",
+        dest="fixturekit_reuse_db",
+        action="store_true",
+        default=False,
+        help="keep the fixturekit_database test database after the run and reuse it in the "
+        "next one while its schema is unchanged (TestDatabase(keep=True))",
+    )
     parser.addini(
         "fixturekit_database_url",
         default="",
@@ -445,7 +453,8 @@ def _load_object(spec: str, option: str) -> Any:
 def fixturekit_database(pytestconfig: pytest.Config) -> Iterator[TestDatabase]:
     """The test database, for the whole run (one per xdist worker).
 
-    Override it in conftest.py, or set fixturekit_database_url and fixturekit_schema.
+    Override it in conftest.py, or set fixturekit_database_url and fixturekit_schema;
+    ``--fixturekit-reuse-db`` keeps it for the next run (``keep=True``).
     """
     url = pytestconfig.getini("fixturekit_database_url")
     if not url:
@@ -460,7 +469,8 @@ def fixturekit_database(pytestconfig: pytest.Config) -> Iterator[TestDatabase]:
 
     spec = pytestconfig.getini("fixturekit_schema")
     schema = _load_object(spec, "fixturekit_schema") if spec else None
-    with TestDatabase(url, schema=schema) as database:
+    keep = bool(pytestconfig.getoption("fixturekit_reuse_db"))
+    with TestDatabase(url, schema=schema, keep=keep) as database:
         yield database
 
 

@@ -146,3 +146,33 @@ def test_database_fixtures_share_their_session_with_other_blocks(
     pytester.makepyfile(test_sharing=SHARING_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_sharing.py")
     result.assert_outcomes(passed=5)
+
+
+REUSE_TESTS = """
+def test_reused(fixturekit_database):
+    print("REUSED", fixturekit_database.reused, fixturekit_database.url.database)
+"""
+
+
+def test_reuse_db_option_keeps_the_database_for_the_next_run(pytester: pytest.Pytester) -> None:
+    import uuid
+    from pathlib import Path
+
+    name = f"reuse{uuid.uuid4().hex[:8]}"
+    _project(
+        pytester,
+        f"fixturekit_database_url = sqlite:///{name}.db\nfixturekit_schema = models:Base.metadata\n",
+    )
+    pytester.makepyfile(test_reuse=REUSE_TESTS)
+    args = ("-p", "no:cacheprovider", "-s", "test_reuse.py")
+    first = pytester.runpytest_subprocess(*args, "--fixturekit-reuse-db")
+    first.stdout.fnmatch_lines(["*REUSED False *"])
+    path = Path(first.stdout.str().split("REUSED False ")[1].split()[0])
+    try:
+        assert path.exists()
+        second = pytester.runpytest_subprocess(*args, "--fixturekit-reuse-db")
+        second.stdout.fnmatch_lines(["*REUSED True *"])
+        third = pytester.runpytest_subprocess(*args)  # without it: a new database
+        third.stdout.fnmatch_lines(["*REUSED False *"])
+    finally:
+        path.unlink(missing_ok=True)
