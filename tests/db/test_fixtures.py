@@ -161,7 +161,8 @@ def test_reuse_db_option_keeps_the_database_for_the_next_run(pytester: pytest.Py
     name = f"reuse{uuid.uuid4().hex[:8]}"
     _project(
         pytester,
-        f"fixturekit_database_url = sqlite:///{name}.db\nfixturekit_schema = models:Base.metadata\n",
+        f"fixturekit_database_url = sqlite:///{name}.db\n"
+        "fixturekit_schema = models:Base.metadata\n",
     )
     pytester.makepyfile(test_reuse=REUSE_TESTS)
     args = ("-p", "no:cacheprovider", "-s", "test_reuse.py")
