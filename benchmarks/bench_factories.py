@@ -34,8 +34,10 @@ import argparse
 import enum
 import gc
 import json
+import os
 import statistics
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -397,7 +399,9 @@ def main(argv: list[str] | None = None) -> int:
         "build": run_build(repeat, number),
         "create": {},
     }
-    result["create"]["SQLite (file)"] = run_create("sqlite:///bench_factories.db", repeat, batch)
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite_url = f"sqlite:///{os.path.join(tmp, 'bench.db')}"
+        result["create"]["SQLite (file)"] = run_create(sqlite_url, repeat, batch)
     if args.postgres:
         result["create"]["PostgreSQL"] = run_create(args.postgres, repeat, batch)
     print(json.dumps(result, indent=2) if args.json else report(result))
