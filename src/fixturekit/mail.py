@@ -1321,9 +1321,6 @@ class FakeMailer(Fake):
         with self._lock:
             return [mail for gate in self._gates.values() for mail in gate.pending]
 
-    def __len__(self) -> int:
-        return len(self._outbox)
-
     def _land(self, mail: SentMail) -> None:
         with self._lock:
             mail.sent_at = self.clock.now()
