@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     )
     from fixturekit.harness import Event, Fake, Harness, Timeline
     from fixturekit.http import FakeHTTP
+    from fixturekit.mail import FakeMailer, SentMail
     from fixturekit.payments import FakePayments
     from fixturekit.queue import FakeQueue, Job, JobFailed, PayloadError, RunawayJobsError
     from fixturekit.tokens import TokenMinter
@@ -36,6 +37,7 @@ __all__ = [
     "Event",
     "Fake",
     "FakeHTTP",
+    "FakeMailer",
     "FakePayments",
     "FakeQueue",
     "Harness",
@@ -46,6 +48,7 @@ __all__ = [
     "PayloadError",
     "RunawayJobsError",
     "SandboxError",
+    "SentMail",
     "TestDatabase",
     "Timeline",
     "Timer",
@@ -71,6 +74,8 @@ _LAZY = {
     "Harness": "fixturekit.harness",
     "Timeline": "fixturekit.harness",
     "FakeHTTP": "fixturekit.http",
+    "FakeMailer": "fixturekit.mail",
+    "SentMail": "fixturekit.mail",
     "FakePayments": "fixturekit.payments",
     "FakeQueue": "fixturekit.queue",
     "Job": "fixturekit.queue",

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from fixturekit.db import AsyncDatabaseSandbox, DatabaseSandbox, TestDatabase
     from fixturekit.harness import Fake, Harness
     from fixturekit.http import FakeHTTP
+    from fixturekit.mail import FakeMailer
+    from fixturekit.queue import FakeQueue
 
 __all__ = ["register_fake"]
 
@@ -115,6 +117,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="",
         help="schema for fixturekit_database, as 'package.module:Base.metadata' "
         "(MetaData or a callable receiving a Connection)",
+    )
+    parser.addini(
+        "fixturekit_strict",
+        type="bool",
+        default=False,
+        help="fail a test whose mailer or job queue holds mail or jobs that no assertion "
+        "looked at (strict=True for every test's fakes). Default: false.",
     )
     parser.addini(
         "fixturekit_network_guard",
@@ -505,18 +514,27 @@ if pytest_asyncio is not None:
         return async_db_sandbox.shared_session
 
 
-def _job_queue() -> Fake:
+def _strict(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getini("fixturekit_strict"))
+
+
+@pytest.fixture
+def mailer(request: pytest.FixtureRequest, harness: Harness) -> FakeMailer:
+    """A running fixturekit.FakeMailer on the test's clock, joined to the harness
+    (harness.mailer); strict when the fixturekit_strict ini option is true."""
+    from fixturekit.mail import FakeMailer
+
+    return harness.add(FakeMailer(strict=_strict(request)))
+
+
+@pytest.fixture
+def job_queue(request: pytest.FixtureRequest, harness: Harness) -> FakeQueue:
+    """A running fixturekit.FakeQueue on the test's clock, joined to the harness as
+    harness.queue: push, assert_pushed, run_due/run_all; strict when the
+    fixturekit_strict ini option is true."""
     from fixturekit.queue import FakeQueue
 
-    return FakeQueue()
-
-
-job_queue = _fake_fixture(
-    _job_queue,
-    "job_queue",
-    "A running fixturekit.FakeQueue on the test's clock, joined to the harness as "
-    "harness.queue: push, assert_pushed, run_due/run_all.",
-)
+    return harness.add(FakeQueue(strict=_strict(request)))
 
 
 def _payments() -> Fake:

@@ -1,4 +1,4 @@
-"""The mailer in a Harness, in HarnessTestCase, and as a pytest fixture (pytester)."""
+"""The mailer in a Harness, in HarnessTestCase, and as the plugin's fixture (pytester)."""
 
 from __future__ import annotations
 
@@ -11,31 +11,6 @@ from fixturekit.mail import FakeMailer
 from fixturekit.testcase import HarnessTestCase
 
 from .conftest import smtp_threads
-
-#: The fixture code proposed for fixturekit.pytest_plugin, exercised here verbatim.
-PLUGIN_CODE = '''
-import pytest
-
-
-def pytest_addoption(parser):
-    parser.addini(
-        "fixturekit_strict",
-        type="bool",
-        default=False,
-        help="fail a test when its mailer holds mail that no assertion looked at "
-        "(FakeMailer(strict=True) for every test)",
-    )
-
-
-@pytest.fixture
-def mailer(request, harness):
-    """A running fixturekit.FakeMailer on the test's clock, joined to the harness;
-    strict when the fixturekit_strict ini option is true."""
-    from fixturekit.mail import FakeMailer
-
-    strict = bool(request.config.getini("fixturekit_strict"))
-    return harness.add(FakeMailer(strict=strict))
-'''
 
 TESTS = """
 import smtplib
@@ -77,7 +52,6 @@ INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
 
 
 def test_fixture_joins_the_harness_on_the_clock(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(PLUGIN_CODE)
     pytester.makeini(INI)
     pytester.makepyfile(test_mail_fixture=TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
@@ -85,7 +59,6 @@ def test_fixture_joins_the_harness_on_the_clock(pytester: pytest.Pytester) -> No
 
 
 def test_strict_ini_option_fails_the_test_that_forgot_a_mail(pytester: pytest.Pytester) -> None:
-    pytester.makeconftest(PLUGIN_CODE)
     pytester.makeini(INI + "fixturekit_strict = true\n")
     pytester.makepyfile(test_mail_fixture=TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
@@ -127,3 +100,16 @@ def test_harness_test_case_runs_and_cleans_up() -> None:
 
 
 MailTestCase.__test__ = False  # type: ignore[attr-defined]  # run above, not by pytest
+
+
+def test_strict_ini_option_reaches_the_job_queue_too(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI + "fixturekit_strict = true\n")
+    pytester.makepyfile(
+        test_queue_fixture="""
+        def test_unasserted_job(job_queue):
+            job_queue.push("send_welcome", {"user_id": 1})
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*send_welcome*"])
