@@ -65,9 +65,15 @@ def _after_begin(session: Session, transaction: Any, connection: Connection) -> 
         tracker.sessions.add(session)
 
 
+_listening = False
+
+
 def _track(connection: Connection) -> _Tracker:
-    if not event.contains(Session, "after_begin", _after_begin):
-        event.listen(Session, "after_begin", _after_begin)
+    global _listening
+    if not _listening:
+        if not event.contains(Session, "after_begin", _after_begin):
+            event.listen(Session, "after_begin", _after_begin)
+        _listening = True
     tracker = _open[connection] = _Tracker()
     return tracker
 
