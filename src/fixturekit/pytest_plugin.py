@@ -14,21 +14,20 @@ from __future__ import annotations
 import argparse
 import contextlib
 import inspect
-import secrets
+import os
 import sys
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.orm import Session
 
     from fixturekit._netguard import NetworkGuard
     from fixturekit.clock import Clock
-    from fixturekit.db import AsyncDatabaseSandbox, DatabaseSandbox, TestDatabase
+    from fixturekit.db import DatabaseSandbox, TestDatabase
     from fixturekit.harness import Fake, Harness
     from fixturekit.http import FakeHTTP
     from fixturekit.mail import FakeMailer
@@ -156,6 +155,13 @@ def pytest_configure(config: pytest.Config) -> None:
     from fixturekit.clock import install
 
     install()  # again, for when the plugin was registered too late for the hook above
+    if config.pluginmanager.hasplugin("asyncio"):
+        # The async fixtures need pytest-asyncio's decorator; loading them only when
+        # pytest-asyncio runs keeps this plugin from importing it (and asyncio) itself.
+        from fixturekit import _pytest_asyncio
+
+        if not config.pluginmanager.is_registered(_pytest_asyncio):
+            config.pluginmanager.register(_pytest_asyncio, "fixturekit-asyncio")
     for name in NETWORK_MARKERS:
         config.addinivalue_line(
             "markers",
@@ -177,7 +183,7 @@ def pytest_configure(config: pytest.Config) -> None:
     elif config.option.fixturekit_seed is not None:
         run_seed = config.option.fixturekit_seed
     else:
-        run_seed = secrets.randbelow(1 << 31)
+        run_seed = int.from_bytes(os.urandom(4), "big") >> 1  # 0 .. 2**31 - 1
     config.stash[_RUN_SEED] = run_seed
 
 
@@ -432,11 +438,6 @@ tokens = _fake_fixture(
 
 # --- database -----------------------------------------------------------------------------
 
-try:  # the async fixture needs pytest-asyncio's decorator in its strict mode
-    import pytest_asyncio
-except ImportError:  # pragma: no cover - pytest-asyncio is optional
-    pytest_asyncio = None  # type: ignore[assignment]
-
 
 def _load_object(spec: str, option: str) -> Any:
     module_name, _, attribute = spec.partition(":")
@@ -495,23 +496,6 @@ def db_session(db_sandbox: DatabaseSandbox) -> Session:
     """db_sandbox's shared Session (the one factories use); it may commit, and nothing
     outlives the test."""
     return db_sandbox.shared_session  # the sandbox closes it at exit
-
-
-if pytest_asyncio is not None:
-
-    @pytest_asyncio.fixture
-    async def async_db_sandbox(
-        fixturekit_database: TestDatabase,
-    ) -> AsyncIterator[AsyncDatabaseSandbox]:
-        """An AsyncDatabaseSandbox: everything done in it is rolled back after the test."""
-        async with fixturekit_database.async_sandbox() as sandbox:
-            yield sandbox
-
-    @pytest_asyncio.fixture
-    async def async_db_session(async_db_sandbox: AsyncDatabaseSandbox) -> AsyncSession:
-        """async_db_sandbox's shared AsyncSession (the one factories use), rolled back
-        after the test."""
-        return async_db_sandbox.shared_session
 
 
 def _strict(request: pytest.FixtureRequest) -> bool:

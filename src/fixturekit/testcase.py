@@ -21,7 +21,6 @@ test's cleanups, whether the test passed or not.
 from __future__ import annotations
 
 import os
-import secrets
 import sys
 import unittest
 from collections.abc import Callable, Sequence
@@ -57,7 +56,7 @@ def run_seed() -> int:
             )
         return value
     if _random_run_seed is None:
-        _random_run_seed = secrets.randbelow(1 << 31)
+        _random_run_seed = int.from_bytes(os.urandom(4), "big") >> 1  # 0 .. 2**31 - 1
     return _random_run_seed
 
 
