@@ -12,9 +12,12 @@ import json
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from types import TracebackType
+from typing import Any, ClassVar
 
-__all__ = ["LoopbackHandler", "LoopbackServer"]
+from fixturekit.harness import Fake
+
+__all__ = ["LoopbackHandler", "LoopbackServer", "ServedAPI", "ServingFake"]
 
 #: How long a request thread may wait on a silent client before giving up (seconds).
 REQUEST_TIMEOUT = 10.0
@@ -117,3 +120,85 @@ class LoopbackServer:
             server.server_close()  # joins the request threads
             thread.join()
             self._thread = None
+
+
+class ServedAPI:
+    """A fake's HTTP face on loopback, as ``minter.serve()`` or ``payments.stripe_api()``
+    return it: ``with ... as url:`` starts it through its fake and stops it at the end
+    of the block."""
+
+    #: The request handler and the serving thread's name, set by each subclass.
+    handler: ClassVar[type[LoopbackHandler]]
+    thread_name: ClassVar[str]
+
+    def __init__(self, owner: ServingFake) -> None:
+        self._owner = owner
+        self._loopback = LoopbackServer(self.handler, self, thread_name=self.thread_name)
+
+    @property
+    def url(self) -> str:
+        """The server's base URL, e.g. ``http://127.0.0.1:53211`` (empty until started)."""
+        return self._loopback.url
+
+    @property
+    def running(self) -> bool:
+        return self._loopback.running
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        """The thread serving requests while the server runs."""
+        return self._loopback.thread
+
+    def start(self) -> str:
+        return self._loopback.start()
+
+    def stop(self) -> None:
+        self._loopback.stop()
+
+    def __enter__(self) -> str:
+        return self._owner._start_serving(self)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._owner._stop_serving(self)
+
+    def __repr__(self) -> str:
+        state = f"serving at {self.url}" if self.running else "stopped"
+        return f"<{type(self).__name__} {state}>"
+
+
+class ServingFake(Fake):
+    """A fake that serves one `ServedAPI` at a time, and stops it when the fake stops."""
+
+    #: What the server is and how it is started, for the timeline and error messages.
+    served_what: ClassVar[str] = "API"
+    serve_call: ClassVar[str] = "serve()"
+
+    _served: ServedAPI | None = None
+
+    def _start_serving(self, server: ServedAPI) -> str:
+        if self._served is not None:
+            raise RuntimeError(
+                f"{type(self).__name__} is already serving at {self._served.url} (its "
+                f"{self.served_what}); use that URL, or leave its `with {self.serve_call}` "
+                "block first"
+            )
+        url = server.start()
+        self._served = server
+        self.record(f"{self.served_what} serving at {url}", url=url)
+        return url
+
+    def _stop_serving(self, server: ServedAPI) -> None:
+        if self._served is server:
+            self._served = None
+        server.stop()
+        self.record(f"{self.served_what} at {server.url} stopped", url=server.url)
+
+    def on_stop(self) -> None:
+        """Stop a server left running, so that none outlives the fake."""
+        if self._served is not None:
+            self._stop_serving(self._served)

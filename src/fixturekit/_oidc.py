@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import threading
 from collections.abc import Mapping
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote_plus
 
-from fixturekit._loopback import LoopbackHandler, LoopbackServer
+from fixturekit._loopback import LoopbackHandler, ServedAPI
 
 if TYPE_CHECKING:
     from fixturekit.tokens import TokenMinter
@@ -206,12 +204,15 @@ class _Handler(LoopbackHandler):
         )
 
 
-class IssuerServer:
+class IssuerServer(ServedAPI):
     """A running fake OIDC issuer; ``with minter.serve() as issuer_url:`` gives its URL.
 
     While it runs, the minter's `fixturekit.tokens.TokenMinter.issuer` is
     `url`, so tokens minted in the meantime carry it as ``iss``.
     """
+
+    handler = _Handler
+    thread_name = "fixturekit-oidc-issuer"
 
     def __init__(
         self,
@@ -220,23 +221,10 @@ class IssuerServer:
         clients: Mapping[str, str] | None = None,
         users: Mapping[str, str] | None = None,
     ) -> None:
+        super().__init__(minter)
         self.minter = minter
         self.clients = None if clients is None else dict(clients)
         self.users = None if users is None else dict(users)
-        self._loopback = LoopbackServer(_Handler, self, thread_name="fixturekit-oidc-issuer")
-
-    @property
-    def url(self) -> str:
-        return self._loopback.url
-
-    @property
-    def running(self) -> bool:
-        return self._loopback.running
-
-    @property
-    def thread(self) -> threading.Thread | None:
-        """The thread serving requests while the server runs."""
-        return self._loopback.thread
 
     @property
     def jwks_uri(self) -> str:
@@ -265,28 +253,3 @@ class IssuerServer:
         if not algorithm.startswith("HS"):
             document["jwks_uri"] = self.jwks_uri
         return document
-
-    def start(self) -> str:
-        if self._loopback.running:
-            raise RuntimeError(f"this issuer is already serving at {self.url}")
-        return self._loopback.start()
-
-    def stop(self) -> None:
-        if not self._loopback.running:
-            raise RuntimeError("this issuer is not serving; stop() follows start()")
-        self._loopback.stop()
-
-    def __enter__(self) -> str:
-        return self.minter._start_serving(self)
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.minter._stop_serving(self)
-
-    def __repr__(self) -> str:
-        state = f"serving at {self.url}" if self.running else "stopped"
-        return f"<IssuerServer {state}>"

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 
 from fixturekit import _jwk
+from fixturekit._loopback import ServingFake
 from fixturekit._oidc import DISCOVERY_PATH, JWKS_PATH, IssuerServer
 from fixturekit.clock import Clock, to_delta
 from fixturekit.harness import Fake, Timeline
@@ -70,7 +71,7 @@ class _PublishedKey:
         return self.retire_at is None or when < self.retire_at
 
 
-class TokenMinter(Fake):
+class TokenMinter(ServingFake):
     """Mints JWTs for tests, signed with fresh keys, on the shared clock.
 
     Arguments:
@@ -90,6 +91,8 @@ class TokenMinter(Fake):
     """
 
     name = "tokens"
+    served_what = "issuer"
+    serve_call = "minter.serve()"
 
     def __init__(
         self,
@@ -106,7 +109,6 @@ class TokenMinter(Fake):
         self._algorithm = _check_algorithm(algorithm)
         self._expires_in = _check_lifetime(expires_in, "expires_in")
         self._lifetime_seconds = int(self._expires_in.total_seconds())
-        self._served: IssuerServer | None = None
         self._stranger: _jwk.KeyMaterial | None = None
         material = _jwk.lease(self._algorithm, self)
         self._keys: list[_PublishedKey] = [
@@ -604,23 +606,6 @@ class TokenMinter(Fake):
                 )
         return IssuerServer(self, clients=clients, users=users)
 
-    def _start_serving(self, server: IssuerServer) -> str:
-        if self._served is not None:
-            raise RuntimeError(
-                f"this minter is already serving at {self._served.url}; "
-                "use that issuer, or leave its `with minter.serve()` block first"
-            )
-        url = server.start()
-        self._served = server
-        self.record(f"issuer serving at {url}", url=url)
-        return url
-
-    def _stop_serving(self, server: IssuerServer) -> None:
-        if self._served is server:
-            self._served = None
-        server.stop()
-        self.record(f"issuer at {server.url} stopped", url=server.url)
-
     def mock_jwks(self, fake_http: FakeHTTP) -> str:
         """Serve the discovery document and the JWKS through ``fake_http``; return the issuer.
 
@@ -660,11 +645,6 @@ class TokenMinter(Fake):
         get(jwks_uri, optional=True).mock(side_effect=serve_jwks)
         self.record(f"JWKS served through {fake_http!r} at {jwks_uri}", url=jwks_uri)
         return self.issuer
-
-    def on_stop(self) -> None:
-        """Stop an issuer left serving, so that no server outlives the minter's block."""
-        if self._served is not None:
-            self._stop_serving(self._served)
 
     def __repr__(self) -> str:
         state = " running" if self.running else ""

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from fixturekit._loopback import LoopbackHandler, LoopbackServer
+from fixturekit._loopback import LoopbackHandler, ServedAPI
 from fixturekit.payments._errors import (
     APIConnectionError,
     AuthenticationError,
@@ -501,43 +500,12 @@ class _StripeHandler(LoopbackHandler):
             obj = value
 
 
-class StripeAPIServer:
+class StripeAPIServer(ServedAPI):
     """A running Stripe API for one FakePayments: ``with payments.stripe_api() as api_base:``."""
 
+    handler = _StripeHandler
+    thread_name = "fixturekit-stripe-api"
+
     def __init__(self, payments: FakePayments) -> None:
+        super().__init__(payments)
         self.payments = payments
-        self._loopback = LoopbackServer(_StripeHandler, self, thread_name="fixturekit-stripe-api")
-
-    @property
-    def url(self) -> str:
-        """The base URL to give the SDK (``stripe.api_base``), e.g. ``http://127.0.0.1:53211``."""
-        return self._loopback.url
-
-    @property
-    def running(self) -> bool:
-        return self._loopback.running
-
-    @property
-    def thread(self) -> Any:
-        return self._loopback.thread
-
-    def start(self) -> str:
-        return self._loopback.start()
-
-    def stop(self) -> None:
-        self._loopback.stop()
-
-    def __enter__(self) -> str:
-        return self.payments._start_serving(self)
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.payments._stop_serving(self)
-
-    def __repr__(self) -> str:
-        state = f"serving at {self.url}" if self.running else "stopped"
-        return f"<StripeAPIServer {state}>"

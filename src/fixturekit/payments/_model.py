@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from fixturekit import _seed
+from fixturekit._loopback import ServingFake
 from fixturekit._matching import explain, filter_matching
 from fixturekit.clock import Clock
-from fixturekit.harness import Fake, Timeline
+from fixturekit.harness import Timeline
 from fixturekit.payments import _cards
 from fixturekit.payments._errors import (
     APIConnectionError,
@@ -238,7 +239,7 @@ class _SavedResult:
     error: PaymentsError | None
 
 
-class FakePayments(Fake):
+class FakePayments(ServingFake):
     """A stateful, in-memory Stripe: customers, payment methods, payment intents,
     charges, refunds and events, reachable directly or over HTTP with the official SDK.
 
@@ -257,10 +258,11 @@ class FakePayments(Fake):
     """
 
     name = "payments"
+    served_what = "Stripe API"
+    serve_call = "payments.stripe_api()"
 
     def __init__(self, *, clock: Clock | None = None, timeline: Timeline | None = None) -> None:
         self._lock = threading.RLock()
-        self._server: StripeAPIServer | None = None
         self._generation = 0
         super().__init__(clock=clock, timeline=timeline)
 
@@ -2015,28 +2017,6 @@ class FakePayments(Fake):
         from fixturekit.payments._api import StripeAPIServer
 
         return StripeAPIServer(self)
-
-    def _start_serving(self, server: StripeAPIServer) -> str:
-        if self._server is not None:
-            raise RuntimeError(
-                f"this FakePayments already serves the API at {self._server.url}; use that "
-                "URL, or leave its `with payments.stripe_api()` block first"
-            )
-        url = server.start()
-        self._server = server
-        self.record(f"Stripe API serving at {url}", url=url)
-        return url
-
-    def _stop_serving(self, server: StripeAPIServer) -> None:
-        if self._server is server:
-            self._server = None
-        server.stop()
-        self.record(f"Stripe API at {server.url} stopped", url=server.url)
-
-    def on_stop(self) -> None:
-        """Stop a server left running, so that none outlives the fake."""
-        if self._server is not None:
-            self._stop_serving(self._server)
 
     def __repr__(self) -> str:
         counts = ", ".join(
