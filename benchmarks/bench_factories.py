@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import enum
 import gc
+import importlib.metadata
 import json
 import os
 import statistics
@@ -48,7 +49,6 @@ from typing import Any, Optional
 import factory
 import factory.alchemy
 import factory.random
-import polyfactory
 import sqlalchemy as sa
 from faker import Faker as RealFaker
 from polyfactory import Use
@@ -392,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": sys.version.split()[0],
         "fixturekit": fixturekit.__version__,
         "factory_boy": factory.__version__,
-        "polyfactory": getattr(polyfactory, "__version__", "?"),
+        "polyfactory": importlib.metadata.version("polyfactory"),
         "repeat": repeat,
         "number": number,
         "batch": batch,
