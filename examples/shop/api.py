@@ -18,13 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shop import services
+from shop import checkout, services, signup
 from shop.auth import CurrentUser, require_role
 from shop.db import SessionLocal
 from shop.models import Customer, Order, OrderStatus
 from shop.notifications import LogNotifier, Notifier
 
 app = FastAPI(title="shop")
+app.include_router(signup.router)
+app.include_router(checkout.router)
 
 
 def get_session() -> Iterator[Session]:
