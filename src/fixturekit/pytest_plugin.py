@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from fixturekit.mail import FakeMailer
     from fixturekit.queue import FakeQueue
 
-__all__ = ["register_fake"]
+__all__ = ["register_factory", "register_fake"]
 
 #: The marker names that configure the ``clock`` fixture, the short one first.
 CLOCK_MARKERS = ("clock", "fixturekit_clock")
@@ -417,6 +417,20 @@ def register_fake(fake_cls: type[Fake], *, name: str | None = None) -> Any:
     if inject:
         caller.f_locals[name] = fixture
     return fixture
+
+
+def register_factory(factory_cls: type, *, name: str | None = None) -> Any:
+    """Make a fixture for a factory: ``register_factory(UserFactory)`` in ``conftest.py``
+    gives a ``user_factory`` fixture (or ``name``), put into the calling module and
+    returned, like `register_fake`."""
+    from fixturekit.factories._fixtures import register_factory as register
+
+    if name is not None and name in _OWN_FIXTURES:
+        raise ValueError(
+            f"register_factory() cannot name a fixture {name!r}: fixturekit's own fixture "
+            "has that name; pass another name=..."
+        )
+    return register(factory_cls, name=name, _depth=2)
 
 
 # --- fixturekit's own fakes -------------------------------------------------------------

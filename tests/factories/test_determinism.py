@@ -57,6 +57,14 @@ def test_sequences_start_again_with_each_seed() -> None:
     assert _users(1)[0].nickname == "user0"
 
 
+def test_seeding_again_with_the_same_number_starts_over() -> None:
+    _seed.seed(10)
+    first = _users()
+    _users()  # the sequence moves on...
+    _seed.seed(10)
+    assert _users() == first  # ...and starts over with the same seed given again
+
+
 def test_fresh_faker_calls_are_seeded_too() -> None:
     _seed.seed(3)
     streets = [a.street for a in AddressFactory.build_batch(3)]

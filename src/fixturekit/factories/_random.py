@@ -70,12 +70,9 @@ _token: object = None
 
 
 def _seed_token() -> object:
-    """What identifies "the current seeding": the seed and, when `_seed` counts them,
-    how many times seed() was called (so re-seeding with the same number starts over)."""
-    generation = getattr(_seed, "generation", None)
-    if generation is None:
-        return _seed.current_seed()
-    return (_seed.current_seed(), generation())
+    """What identifies "the current seeding": the seed and how many times seed() was
+    called (so re-seeding with the same number starts over)."""
+    return (_seed.current_seed(), _seed.generation())
 
 
 def state() -> SeedState:
