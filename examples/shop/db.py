@@ -56,6 +56,7 @@ def utcnow() -> datetime:
 
 def create_schema(bind: Engine) -> None:
     """Create every table (a real deployment would run migrations instead)."""
-    from shop import models  # noqa: F401 - registers the tables on Base.metadata
+    # Importing the modules that declare tables registers them on Base.metadata.
+    from shop import checkout, jobs, models, signup  # noqa: F401
 
     Base.metadata.create_all(bind)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import fixturekit as fk
-from fixturekit.payments import FakePayments, InvalidRequestError
+from fixturekit.payments import CardError, FakePayments, InvalidRequestError
 
 
 @pytest.mark.parametrize(
@@ -130,3 +130,15 @@ def test_returned_objects_are_snapshots(payments: FakePayments) -> None:
     assert payments.retrieve(intent.id).status == "succeeded"
     with pytest.raises(AttributeError, match="has no field 'stauts'"):
         _ = intent.stauts
+
+
+def test_the_brand_less_decline_tokens_decline_like_the_visa_ones(payments: FakePayments) -> None:
+    for legacy, code in (
+        ("pm_card_chargeDeclined", "generic_decline"),
+        ("pm_card_chargeDeclinedInsufficientFunds", "insufficient_funds"),
+    ):
+        with pytest.raises(CardError) as info:
+            payments.create_payment_intent(
+                amount=1000, currency="usd", payment_method=legacy, confirm=True
+            )
+        assert info.value.decline_code == code

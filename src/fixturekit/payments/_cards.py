@@ -128,6 +128,18 @@ TEST_CARDS: tuple[TestCard, ...] = (
 
 _BY_NUMBER = {card.number: card for card in TEST_CARDS}
 _BY_TOKEN = {card.token: card for card in TEST_CARDS}
+# The older, brand-less names of the decline tokens (``tok_chargeDeclined``, ...).
+_BY_TOKEN.update(
+    {
+        legacy: _BY_TOKEN[f"visa_{legacy}"]
+        for legacy in (
+            "chargeDeclined",
+            "chargeDeclinedInsufficientFunds",
+            "chargeDeclinedLostCard",
+            "chargeDeclinedStolenCard",
+        )
+    }
+)
 
 
 def card_by_number(number: str) -> TestCard | None:
