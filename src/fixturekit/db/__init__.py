@@ -16,7 +16,12 @@ Importing this package imports SQLAlchemy; ``import fixturekit`` does not.
 from __future__ import annotations
 
 from fixturekit.db._database import Schema, TestDatabase
-from fixturekit.db._errors import MissingDriverError, SandboxError, UnsafeDatabaseError
+from fixturekit.db._errors import (
+    MissingDriverError,
+    SandboxError,
+    SandboxEscapeError,
+    UnsafeDatabaseError,
+)
 from fixturekit.db._sandbox import AsyncDatabaseSandbox, DatabaseSandbox
 
 __all__ = [
@@ -24,6 +29,7 @@ __all__ = [
     "DatabaseSandbox",
     "MissingDriverError",
     "SandboxError",
+    "SandboxEscapeError",
     "Schema",
     "TestDatabase",
     "UnsafeDatabaseError",

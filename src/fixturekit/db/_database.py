@@ -17,14 +17,17 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from fixturekit.db import _template, _urls
+from fixturekit.db import _escapes, _template, _urls
+from fixturekit.db._args import keywords
+from fixturekit.db._clone import Clone
 from fixturekit.db._engines import make_async_engine, make_sync_engine
-from fixturekit.db._errors import UnsafeDatabaseError
+from fixturekit.db._errors import SandboxError, UnsafeDatabaseError
 from fixturekit.db._provision import (
     FOREIGN,
     PENDING,
     PostgreSQLProvisioner,
     Provisioner,
+    admin_engine,
     provisioner,
 )
 from fixturekit.db._sandbox import AsyncDatabaseSandbox, DatabaseSandbox
@@ -37,6 +40,9 @@ __all__ = ["Schema", "TestDatabase"]
 #: What ``schema=`` takes: MetaData, a callable that builds the schema on a Connection,
 #: "alembic", or None (build nothing).
 Schema = MetaData | Callable[[Connection], object] | str | None
+
+#: What ``sandbox(isolation=...)`` takes.
+ISOLATIONS = ("transaction", "clone")
 
 #: The databases TestDatabases of this process are using (URLs), so two never share one.
 _running: set[str] = set()
@@ -74,6 +80,7 @@ class TestDatabase:
 
     __test__ = False  # not a pytest test class
 
+    @keywords
     def __init__(
         self,
         url: str | URL,
@@ -108,6 +115,12 @@ class TestDatabase:
         self._per_worker = per_worker
         self._allow_unsafe = allow_unsafe
         self._base_name = _urls.test_database_name(self._server_url, name=name, per_worker=False)
+        self._schema_hash = PENDING
+        #: The template clones are made from (PostgreSQL: a database name; SQLite: a path).
+        self._template: str | None = None
+        self._memory_template: Engine | None = None
+        self._clone_admin: Engine | None = None
+        self._clones = 0
 
     def __repr__(self) -> str:
         state = "running" if self._engine is not None else "stopped"
@@ -162,6 +175,7 @@ class TestDatabase:
                 query={"mode": "memory", "cache": "shared", "uri": "true"},
             )
             self._engine = make_sync_engine(self._url, memory=True)
+            self._schema_hash = _schema_hash(self.schema, self._engine)
             self._build_schema()
             return
         sqlite_path = None
@@ -185,7 +199,7 @@ class TestDatabase:
         self._key = key
         self._provisioner = provisioner(self._server_url, self.name, sqlite_path)
         self._engine = make_sync_engine(self._url, memory=False)
-        wanted = _schema_hash(self.schema, self._engine)
+        wanted = self._schema_hash = _schema_hash(self.schema, self._engine)
         state = self._provisioner.state()
         if state == FOREIGN:
             where = sqlite_path if sqlite_path is not None else self._server_url.host
@@ -220,6 +234,13 @@ class TestDatabase:
         assert isinstance(clone, PostgreSQLProvisioner)
         name = self.template_name
         assert name is not None
+        self._acquire_template(name, wanted, clone_into=clone)
+
+    def _acquire_template(
+        self, name: str, wanted: str, *, clone_into: PostgreSQLProvisioner | None = None
+    ) -> None:
+        """Build (or reuse) the marked template ``name`` and register this process as
+        one of its users; with ``clone_into``, also create that database from it."""
         _urls.check_name(name, allow_unsafe=self._allow_unsafe)
         template_url = self._server_url.set(database=name)
         key = template_url.render_as_string(hide_password=True)
@@ -237,7 +258,7 @@ class TestDatabase:
                     if state is not None:
                         template.drop()
                     template.create()
-                    engine = make_sync_engine(template_url, memory=False)
+                    engine = _escapes.ignore_engine(make_sync_engine(template_url, memory=False))
                     try:
                         self._build_schema(engine)
                     finally:
@@ -245,13 +266,19 @@ class TestDatabase:
                     template.mark(wanted)
                 _template.add_user(key)
                 self._template_key = key
-                clone.create_from(name)
+                self._template = name
+                if clone_into is not None:
+                    clone_into.create_from(name)
         finally:
             template.close()
 
     def _release_template(self, *, drop: bool) -> None:
         key, self._template_key = self._template_key, None
-        name = self.template_name
+        name, self._template = self._template, None
+        if self.backend == "sqlite":
+            if name is not None and drop:
+                provisioner(self._server_url, name, Path(name)).drop()
+            return
         if key is None or name is None:
             return
         template = PostgreSQLProvisioner(self._server_url, name)
@@ -261,6 +288,124 @@ class TestDatabase:
                     template.drop()
         finally:
             template.close()
+
+    # --- isolation="clone": a database per sandbox -------------------------------------
+
+    def _check_clonable(self) -> None:
+        if self.backend in ("mysql", "mariadb"):
+            raise SandboxError(
+                "isolation='clone' is not supported on MySQL/MariaDB: the server cannot copy "
+                "a database (there is no CREATE DATABASE ... TEMPLATE), and rebuilding the "
+                "schema per test costs what create_all/drop_all does. Use the default "
+                "isolation='transaction' (and bind the application's sessionmaker), or run "
+                "the tests that need real commits on PostgreSQL or SQLite"
+            )
+
+    def _clone_name(self) -> str:
+        self._clones += 1
+        suffix = f"_clone{self._clones}"
+        return self.name[: _urls.MAX_NAME - len(suffix)] + suffix
+
+    def _new_clone(self) -> Clone:
+        """Create a database from the template (built on first use) for one sandbox."""
+        self._running()
+        assert self._url is not None
+        if self.memory:
+            return self._new_memory_clone()
+        if self.backend == "sqlite":
+            return self._new_sqlite_clone()
+        return self._new_postgresql_clone()
+
+    def _new_memory_clone(self) -> Clone:
+        assert self._url is not None
+        if self._memory_template is None:
+            token = uuid.uuid4().hex[:12]
+            url = self._server_url.set(
+                database=f"file:{self.name}_template_{token}",
+                query={"mode": "memory", "cache": "shared", "uri": "true"},
+            )
+            engine = _escapes.ignore_engine(make_sync_engine(url, memory=True))
+            self._build_schema(engine)
+            self._memory_template = engine
+        url = self._url.set(database=f"file:{self._clone_name()}_{uuid.uuid4().hex[:12]}")
+        engine = make_sync_engine(url, memory=True)
+        source = self._memory_template.raw_connection()
+        target = engine.raw_connection()
+        try:
+            source.driver_connection.backup(target.driver_connection)  # type: ignore[union-attr]
+        finally:
+            source.close()
+            target.close()
+        return Clone(url, engine, self._given, lambda: None)
+
+    def _new_sqlite_clone(self) -> Clone:
+        assert self._url is not None
+        assert self._url.database is not None
+        directory = Path(self._url.database).parent
+        template_path = directory / f"{self.name}_template.db"
+        if self._template is None:
+            template = provisioner(self._server_url, self.name, template_path)
+            state = template.state()
+            if state == FOREIGN:
+                raise UnsafeDatabaseError(
+                    f"refusing template database {str(template_path)!r}: the file exists but "
+                    "fixturekit did not create it; remove it yourself if it is disposable"
+                )
+            if state != self._schema_hash:
+                if state is not None:
+                    template.drop()
+                template.create()
+                url = self._url.set(database=str(template_path))
+                engine = _escapes.ignore_engine(make_sync_engine(url, memory=False))
+                try:
+                    self._build_schema(engine)
+                finally:
+                    engine.dispose()
+                template.mark(self._schema_hash)
+            self._template = str(template_path)
+        path = directory / f"{self._clone_name()}.db"
+        clone = provisioner(self._server_url, self.name, path)
+        state = clone.state()
+        if state == FOREIGN:
+            raise UnsafeDatabaseError(
+                f"refusing database {str(path)!r}: the file exists but fixturekit did not "
+                "create it; remove it yourself if it is disposable"
+            )
+        if state is not None:
+            clone.drop()
+        shutil.copyfile(template_path, path)  # the copy carries the template's mark
+        url = self._url.set(database=str(path))
+        return Clone(url, make_sync_engine(url, memory=False), self._given, clone.drop)
+
+    def _new_postgresql_clone(self) -> Clone:
+        if self._template is None:
+            self._acquire_template(f"{self._base_name}_template", self._schema_hash)
+        assert self._template is not None
+        assert self._template_key is not None
+        name = self._clone_name()
+        _urls.check_name(name, allow_unsafe=True)  # derived from a checked name
+        if self._clone_admin is None:
+            self._clone_admin = admin_engine(self._server_url, pooled=True)
+        clone = PostgreSQLProvisioner(self._server_url, name, admin=self._clone_admin)
+        try:
+            with _template.file_lock(self._template_key):
+                clone.create_from(self._template, schema_hash=self._schema_hash)
+        except UnsafeDatabaseError:
+            raise
+        except Exception:
+            state = clone.state()
+            if state is None:
+                raise
+            if state == FOREIGN:
+                raise UnsafeDatabaseError(
+                    f"refusing database {name!r} ({self._server_url.host}): it exists but "
+                    "fixturekit did not create it; drop it yourself if it is disposable"
+                ) from None
+            clone.drop()  # a leftover of a crashed run
+            with _template.file_lock(self._template_key):
+                clone.create_from(self._template, schema_hash=self._schema_hash)
+        url = self._server_url.set(database=name)
+        return Clone(url, make_sync_engine(url, memory=False), self._given, clone.drop)
 
     def _build_schema(self, engine: Engine | None = None) -> None:
         engine = engine if engine is not None else self._engine
@@ -285,6 +430,12 @@ class TestDatabase:
 
     def _release(self, *, drop: bool) -> None:
         try:
+            if self._memory_template is not None:
+                self._memory_template.dispose()
+                self._memory_template = None
+            if self._clone_admin is not None:
+                self._clone_admin.dispose()
+                self._clone_admin = None
             if self._async_engine is not None:
                 # No pool (see make_async_engine), so there is nothing to close on a loop.
                 self._async_engine.sync_engine.dispose()
@@ -341,12 +492,58 @@ class TestDatabase:
             self._async_engine = make_async_engine(url)
         return self._async_engine
 
-    def sandbox(self) -> DatabaseSandbox:
-        """A per-test sandbox: whatever happens inside is rolled back at exit."""
-        return DatabaseSandbox(self.engine, ddl_guard=self.backend in ("mysql", "mariadb"))
+    @keywords
+    def sandbox(
+        self, *, isolation: str = "transaction", detect_escapes: bool = True
+    ) -> DatabaseSandbox:
+        """A per-test sandbox: whatever happens inside is rolled back at exit.
 
-    def async_sandbox(self) -> AsyncDatabaseSandbox:
-        """The async sandbox (``async with``), on `async_engine`."""
-        return AsyncDatabaseSandbox(
-            self.async_engine, ddl_guard=self.backend in ("mysql", "mariadb")
+        ``isolation="clone"`` gives the sandbox a database of its own instead, cloned
+        from a template of the schema (PostgreSQL ``CREATE DATABASE ... TEMPLATE``, a file
+        copy on SQLite) and dropped at exit: for code that must really commit or use
+        several connections. Not available on MySQL/MariaDB.
+
+        ``detect_escapes`` (on by default): writes that reach the test database on
+        connections other than the sandbox's while it is open, and commit, make its exit
+        raise `SandboxEscapeError` naming the statements and the code that ran them.
+        """
+        clone = self._isolation(isolation)
+        self._check_flag(detect_escapes, "detect_escapes")
+        return DatabaseSandbox(
+            self.engine,
+            ddl_guard=clone is None and self.backend in ("mysql", "mariadb"),
+            watch=self.url if detect_escapes else None,
+            clone=clone,
         )
+
+    @keywords
+    def async_sandbox(
+        self, *, isolation: str = "transaction", detect_escapes: bool = True
+    ) -> AsyncDatabaseSandbox:
+        """The async sandbox (``async with``), on `async_engine`; options as `sandbox`."""
+        clone = self._isolation(isolation)
+        self._check_flag(detect_escapes, "detect_escapes")
+        return AsyncDatabaseSandbox(
+            self.async_engine,
+            ddl_guard=clone is None and self.backend in ("mysql", "mariadb"),
+            watch=self.url if detect_escapes else None,
+            clone=clone,
+        )
+
+    def _isolation(self, isolation: str) -> Callable[[], Clone] | None:
+        if isolation not in ISOLATIONS:
+            raise ValueError(
+                f"isolation={isolation!r} is not a sandbox isolation; use 'transaction' "
+                "(one transaction, rolled back at exit) or 'clone' (a fresh database cloned "
+                "from the template, dropped at exit)"
+            )
+        self._running()
+        if isolation == "transaction":
+            return None
+        self._check_clonable()
+        return self._new_clone
+
+    @staticmethod
+    def _check_flag(value: object, name: str) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"{name}= takes True or False, not {value!r}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["MissingDriverError", "SandboxError", "UnsafeDatabaseError"]
+from typing import Any
+
+__all__ = ["MissingDriverError", "SandboxError", "SandboxEscapeError", "UnsafeDatabaseError"]
 
 
 class UnsafeDatabaseError(Exception):
@@ -15,3 +17,15 @@ class SandboxError(Exception):
 
 class MissingDriverError(ImportError):
     """The database driver a URL needs is not installed; the message names the extra."""
+
+
+class SandboxEscapeError(SandboxError):
+    """Writes reached the test database outside the sandbox, and were committed.
+
+    ``escapes`` lists them: each has the ``statement``, the engine's ``url``, the
+    ``thread`` and the ``frames`` of the code that ran it.
+    """
+
+    def __init__(self, message: str, escapes: list[Any]) -> None:
+        super().__init__(message)
+        self.escapes = escapes

@@ -19,6 +19,8 @@ from sqlalchemy.engine import URL, Engine, create_engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
+from fixturekit.db import _escapes
+
 __all__ = ["FOREIGN", "MARKER_TABLE", "PostgreSQLProvisioner", "Provisioner", "provisioner"]
 
 MARK = "fixturekit test database"
@@ -49,16 +51,24 @@ def provisioner(server_url: URL, name: str, sqlite_path: Path | None) -> Provisi
     return _MySQL(server_url, name)
 
 
-def _admin_engine(url: URL) -> Engine:
-    return create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+def admin_engine(url: URL, *, pooled: bool = False) -> Engine:
+    """An AUTOCOMMIT engine for CREATE/DROP DATABASE, ignored by the escape detector."""
+    options: dict[str, object] = {} if pooled else {"poolclass": NullPool}
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", **options)
+    return _escapes.ignore_engine(engine)
+
+
+_admin_engine = admin_engine
 
 
 class _PostgreSQL:
-    def __init__(self, server_url: URL, name: str) -> None:
+    def __init__(self, server_url: URL, name: str, *, admin: Engine | None = None) -> None:
         self.name = name
         self.quoted = '"' + name + '"'  # names are checked: letters, digits, underscores
         self._server_url = server_url
-        self._engine: Engine | None = None
+        #: An admin engine given by the caller (who disposes of it) or made on first use.
+        self._engine: Engine | None = admin
+        self._own_engine = admin is None
 
     def _admin(self) -> Engine:
         """An engine on a database of the server other than the test database."""
@@ -108,11 +118,13 @@ class _PostgreSQL:
             conn.exec_driver_sql(f"CREATE DATABASE {self.quoted}")
         self.mark(PENDING)
 
-    def create_from(self, template: str) -> None:
+    def create_from(self, template: str, *, schema_hash: str = PENDING) -> None:
         """Create the database as a copy of ``template`` (nobody may be connected to it)."""
         with self._admin().connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE {self.quoted} TEMPLATE "{template}"')
-        self.mark(PENDING)
+            conn.exec_driver_sql(
+                f"COMMENT ON DATABASE {self.quoted} IS '{MARK}; schema={schema_hash}'"
+            )
 
     def mark(self, schema_hash: str) -> None:
         with self._admin().connect() as conn:
@@ -127,9 +139,9 @@ class _PostgreSQL:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {self.quoted}{force}")
 
     def close(self) -> None:
-        if self._engine is not None:
+        if self._engine is not None and self._own_engine:
             self._engine.dispose()
-            self._engine = None
+        self._engine = None
 
 
 #: The PostgreSQL provisioner, which can also clone a template database.

@@ -16,12 +16,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, RootTransaction
+from sqlalchemy.engine import URL, Connection, Engine, RootTransaction
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from fixturekit import _context
-from fixturekit.db._errors import SandboxError
+from fixturekit.db import _escapes
+from fixturekit.db._errors import SandboxError, SandboxEscapeError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine.interfaces import DBAPICursor
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
         AsyncTransaction,
         async_scoped_session,
     )
+
+    from fixturekit.db._clone import Clone
 
 __all__ = ["AsyncDatabaseSandbox", "DatabaseSandbox"]
 
@@ -50,6 +53,8 @@ _DDL = re.compile(
 # --- sessions that begin on a sandbox connection are closed when it exits -------------
 
 _open: weakref.WeakKeyDictionary[Connection, _Tracker] = weakref.WeakKeyDictionary()
+#: Clone sandboxes' engines (sessions there bind to the engine, not to one connection).
+_open_engines: weakref.WeakKeyDictionary[Engine, _Tracker] = weakref.WeakKeyDictionary()
 #: Single-connection engines (SQLite memory) -> the sync sandbox using the connection.
 _busy: weakref.WeakKeyDictionary[Engine, DatabaseSandbox] = weakref.WeakKeyDictionary()
 
@@ -61,6 +66,8 @@ class _Tracker:
 
 def _after_begin(session: Session, transaction: Any, connection: Connection) -> None:
     tracker = _open.get(connection)
+    if tracker is None and _open_engines:
+        tracker = _open_engines.get(connection.engine)
     if tracker is not None:
         tracker.sessions.add(session)
 
@@ -68,13 +75,17 @@ def _after_begin(session: Session, transaction: Any, connection: Connection) -> 
 _listening = False
 
 
-def _track(connection: Connection) -> _Tracker:
+def _track(connection: Connection | None, engine: Engine | None = None) -> _Tracker:
     global _listening
     if not _listening:
         if not event.contains(Session, "after_begin", _after_begin):
             event.listen(Session, "after_begin", _after_begin)
         _listening = True
-    tracker = _open[connection] = _Tracker()
+    tracker = _Tracker()
+    if connection is not None:
+        _open[connection] = tracker
+    if engine is not None:
+        _open_engines[engine] = tracker
     return tracker
 
 
@@ -108,13 +119,14 @@ def _check_options(kw: dict[str, Any], what: str) -> None:
         )
 
 
-def _rebind(maker: Any, connection: Any) -> dict[str, Any]:
+def _rebind(maker: Any, bind: Any, *, join: bool = True) -> dict[str, Any]:
     """Point a (async_)sessionmaker at the sandbox; return its old configuration."""
     saved = dict(maker.kw)
-    maker.kw["bind"] = connection
-    maker.kw["join_transaction_mode"] = "create_savepoint"
+    maker.kw["bind"] = bind
+    if join:
+        maker.kw["join_transaction_mode"] = "create_savepoint"
     if maker.kw.get("binds"):
-        maker.kw["binds"] = dict.fromkeys(maker.kw["binds"], connection)
+        maker.kw["binds"] = dict.fromkeys(maker.kw["binds"], bind)
     return saved
 
 
@@ -160,6 +172,39 @@ def _unpublish(
         var.set(None if token.old_value is Token.MISSING else token.old_value)
 
 
+#: How many escapes an error lists (the rest are counted).
+_SHOWN = 10
+
+
+def _escape_error(kind: str, url: URL, escapes: list[_escapes.Escape]) -> SandboxEscapeError:
+    listing = "\n\n".join(
+        f"{n}. {escape.describe()}" for n, escape in enumerate(escapes[:_SHOWN], start=1)
+    )
+    if len(escapes) > _SHOWN:
+        listing += f"\n\n... and {len(escapes) - _SHOWN} more"
+    where = url.database
+    count = f"{len(escapes)} write{'s' if len(escapes) != 1 else ''}"
+    return SandboxEscapeError(
+        f"{count} reached the test database {where!r} outside the {kind}, on a connection "
+        "it does not own, and committed there: the sandbox cannot roll them back, so they "
+        f"may leak into later tests.\n\n{listing}\n\nRoute that code through the sandbox "
+        "(sandbox.bind(SessionLocal) for the application's sessionmaker, or hand it "
+        "sandbox.connection); code that must commit on connections of its own (another "
+        "thread, an app server, a worker process) needs db.sandbox(isolation='clone'). "
+        "To turn this check off: db.sandbox(detect_escapes=False)",
+        list(escapes),
+    )
+
+
+def _report_in_flight(error: SandboxEscapeError, exc: BaseException) -> bool:
+    """Add ``error`` to the test's own exception as a note; False if notes are missing."""
+    add_note = getattr(exc, "add_note", None)  # Python 3.11+
+    if add_note is None:
+        return False
+    add_note(f"fixturekit: {error}")
+    return True
+
+
 # --- sync -----------------------------------------------------------------------------
 
 
@@ -168,20 +213,47 @@ class DatabaseSandbox:
 
     ``sandbox.session()`` and sessionmakers passed to :meth:`bind` join it with
     savepoints, so the code under test may commit, roll back, nest and fail freely.
+
+    With ``isolation="clone"`` (``db.sandbox(isolation="clone")``) the sandbox is a
+    fresh database cloned from the test database's template instead: sessions commit
+    for real, any number of connections (threads, an app server) may use
+    :attr:`engine` / :attr:`url`, and the clone is dropped at exit.
+
+    While it is open, writes that reach the watched database on other connections
+    and commit are collected, and reported when the sandbox exits
+    (`SandboxEscapeError`); ``watch=None`` turns that off.
     """
 
-    def __init__(self, engine: Engine, *, ddl_guard: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        ddl_guard: bool = False,
+        watch: URL | None = None,
+        clone: Callable[[], Clone] | None = None,
+    ) -> None:
         self._engine = engine
         self._ddl_guard = ddl_guard
-        self._single = isinstance(engine.pool, StaticPool)
+        self._watch_url = watch
+        self._make_clone = clone
+        self._clone: Clone | None = None
+        self._single = clone is None and isinstance(engine.pool, StaticPool)
+        self._open = False
         self._connection: Connection | None = None
+        self._dbapi: object | None = None
         self._transaction: RootTransaction | None = None
         self._tracker: _Tracker | None = None
+        self._watch: _escapes.Watch | None = None
         self._bound: list[tuple[Any, dict[str, Any], scoped_session[Any] | None]] = []
         self._shared: Session | None = None
         self._shared_lock = threading.Lock()
         self._getter: _Getter = self._get_shared_session
         self._token: Token[_Getter | None] | None = None
+
+    def __repr__(self) -> str:
+        mode = "clone" if self._make_clone is not None else "transaction"
+        state = "open" if self._open else "closed"
+        return f"<DatabaseSandbox isolation={mode!r} ({state})>"
 
     def __enter__(self) -> DatabaseSandbox:
         return self.start()
@@ -192,11 +264,23 @@ class DatabaseSandbox:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.stop()
+        try:
+            self.stop()
+        except SandboxEscapeError as error:
+            if exc is None or not _report_in_flight(error, exc):
+                raise
+
+    @property
+    def isolation(self) -> str:
+        """``"transaction"`` (rolled back at exit) or ``"clone"`` (a database of its own)."""
+        return "clone" if self._make_clone is not None else "transaction"
 
     def start(self) -> DatabaseSandbox:
-        if self._connection is not None:
+        if self._open:
             raise SandboxError("this sandbox is already open; open a new one per test")
+        if self._make_clone is not None:
+            self._start_clone()
+            return self
         if self._single and _busy.get(self._engine) is not None:
             raise SandboxError(
                 "another sandbox is open on this sqlite:// memory database, which has one "
@@ -208,6 +292,7 @@ class DatabaseSandbox:
             self._transaction = connection.begin()
             if self._ddl_guard:
                 event.listen(connection, "before_cursor_execute", _refuse_ddl)
+            self._dbapi = connection.connection.dbapi_connection
         except BaseException:
             connection.close()
             raise
@@ -215,14 +300,66 @@ class DatabaseSandbox:
         self._tracker = _track(connection)
         if self._single:
             _busy[self._engine] = self
+        self._begin_watch()
+        self._open = True
         self._token = _publish(_context.current_session, self._getter)
         return self
 
+    def _start_clone(self) -> None:
+        assert self._make_clone is not None
+        self._clone = self._make_clone()
+        self._tracker = _track(None, self._clone.engine)
+        self._begin_watch()
+        self._open = True
+        self._token = _publish(_context.current_session, self._getter)
+
+    def _begin_watch(self) -> None:
+        if self._dbapi is not None:
+            _escapes.own_connection(self._dbapi)
+        if self._watch_url is not None:
+            self._watch = _escapes.watch(self._watch_url)
+
+    def _end_watch(self) -> list[_escapes.Escape]:
+        if self._dbapi is not None:
+            _escapes.release_connection(self._dbapi)
+            self._dbapi = None
+        watched, self._watch = self._watch, None
+        return _escapes.unwatch(watched) if watched is not None else []
+
+    def _running(self) -> None:
+        if not self._open:
+            raise _not_started("DatabaseSandbox")
+
+    @property
+    def engine(self) -> Engine:
+        """The engine of the sandbox's database: the clone's with ``isolation="clone"``.
+
+        In the default mode it is the test database's engine, and its other connections
+        are *outside* the sandbox: use `connection` and `session` there.
+        """
+        self._running()
+        return self._clone.engine if self._clone is not None else self._engine
+
+    @property
+    def url(self) -> URL:
+        """The URL of the sandbox's database (the clone's with ``isolation="clone"``).
+
+        ``url.render_as_string(hide_password=False)`` gives the string to hand to an
+        application that makes its own engine.
+        """
+        return self.engine.url
+
     @property
     def connection(self) -> Connection:
-        """The sandbox's connection (inside its outer transaction)."""
+        """The sandbox's connection (inside its outer transaction).
+
+        With ``isolation="clone"``, a connection to the clone opened on first use; it
+        may commit, and is closed at exit.
+        """
+        self._running()
         if self._connection is None:
-            raise _not_started("DatabaseSandbox")
+            assert self._clone is not None
+            self._connection = self._clone.engine.connect()
         return self._connection
 
     @property
@@ -237,16 +374,22 @@ class DatabaseSandbox:
         return self._get_shared_session()
 
     def _get_shared_session(self) -> Session:
-        connection = self.connection
+        self._running()
         with self._shared_lock:
             if self._shared is None:
-                self._shared = Session(bind=connection, join_transaction_mode="create_savepoint")
+                self._shared = self._new_session({})
             return self._shared
+
+    def _new_session(self, kw: dict[str, Any]) -> Session:
+        if self._clone is not None:
+            return Session(bind=self._clone.engine, **kw)
+        return Session(bind=self.connection, join_transaction_mode="create_savepoint", **kw)
 
     def session(self, **kw: Any) -> Session:
         """A new Session in the sandbox; ``kw`` are Session options (e.g. ``autoflush``)."""
         _check_options(kw, "sandbox.session()")
-        return Session(bind=self.connection, join_transaction_mode="create_savepoint", **kw)
+        self._running()
+        return self._new_session(kw)
 
     def bind(self, maker: M) -> M:
         """Make ``maker`` (a ``sessionmaker`` or ``scoped_session``) produce sessions here.
@@ -254,13 +397,12 @@ class DatabaseSandbox:
         Its configuration is restored when the sandbox exits, and a ``scoped_session``'s
         registry is cleared both now and then. Returns ``maker``.
         """
-        connection = self.connection
+        self._running()
         scoped: scoped_session[Any] | None = None
         target: Any = maker
         if isinstance(target, scoped_session):
             scoped = target
             target = target.session_factory
-            scoped.remove()
         if not isinstance(target, sessionmaker):
             raise TypeError(
                 f"sandbox.bind() takes a sessionmaker or scoped_session, not {maker!r}"
@@ -270,15 +412,25 @@ class DatabaseSandbox:
                     else ""
                 )
             )
-        self._bound.append((target, _rebind(target, connection), scoped))
+        if scoped is not None:
+            scoped.remove()
+        if self._clone is not None:
+            saved = _rebind(target, self._clone.engine, join=False)
+        else:
+            saved = _rebind(target, self.connection)
+        self._bound.append((target, saved, scoped))
         return maker
 
     def stop(self) -> None:
-        """Close the sandbox's sessions, roll everything back, restore bound makers."""
-        connection, transaction, tracker = self._connection, self._transaction, self._tracker
-        if connection is None or transaction is None or tracker is None:
+        """Close the sandbox's sessions, roll everything back, restore bound makers.
+
+        Raises `SandboxEscapeError` (after cleaning up) when writes escaped it.
+        """
+        if not self._open:
             return
+        connection, transaction, tracker = self._connection, self._transaction, self._tracker
         ended = False
+        escapes: list[_escapes.Escape] = []
         _unpublish(_context.current_session, self._token, self._getter)
         self._token = None
         try:
@@ -287,43 +439,79 @@ class DatabaseSandbox:
                     scoped.remove()
             if self._shared is not None:
                 self._shared.close()
-            for session in list(tracker.sessions):
-                session.close()
+            if tracker is not None:
+                for session in list(tracker.sessions):
+                    session.close()
         finally:
             try:
-                ended = not transaction.is_active
-                if not ended:
-                    transaction.rollback()
+                if transaction is not None:
+                    ended = not transaction.is_active
+                    if not ended:
+                        transaction.rollback()
             finally:
-                connection.close()
-                _open.pop(connection, None)
-                if _busy.get(self._engine) is self:
-                    del _busy[self._engine]
-                self._connection = self._transaction = self._tracker = None
-                self._shared = None
-                for maker, saved, _scoped in reversed(self._bound):
-                    _restore(maker, saved)
-                self._bound.clear()
+                try:
+                    if connection is not None:
+                        connection.close()
+                        _open.pop(connection, None)
+                    if _busy.get(self._engine) is self:
+                        del _busy[self._engine]
+                    self._connection = self._transaction = self._tracker = None
+                    self._shared = None
+                    self._open = False
+                    for maker, saved, _scoped in reversed(self._bound):
+                        _restore(maker, saved)
+                    self._bound.clear()
+                    escapes = self._end_watch()
+                finally:
+                    clone, self._clone = self._clone, None
+                    if clone is not None:
+                        _open_engines.pop(clone.engine, None)
+                        clone.drop()
         if ended:
             raise _outer_ended("DatabaseSandbox")
+        if escapes:
+            assert self._watch_url is not None
+            raise _escape_error("sandbox", self._watch_url, escapes)
 
 
 # --- async ----------------------------------------------------------------------------
 
 
 class AsyncDatabaseSandbox:
-    """The async sandbox: an AsyncConnection in one outer transaction (``async with``)."""
+    """The async sandbox: an AsyncConnection in one outer transaction (``async with``).
 
-    def __init__(self, engine: AsyncEngine, *, ddl_guard: bool = False) -> None:
+    ``isolation="clone"`` and escape detection work as in `DatabaseSandbox`.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        ddl_guard: bool = False,
+        watch: URL | None = None,
+        clone: Callable[[], Clone] | None = None,
+    ) -> None:
         self._engine = engine
         self._ddl_guard = ddl_guard
+        self._watch_url = watch
+        self._make_clone = clone
+        self._clone: Clone | None = None
+        self._clone_engine: AsyncEngine | None = None
+        self._open = False
         self._connection: AsyncConnection | None = None
+        self._dbapi: object | None = None
         self._transaction: AsyncTransaction | None = None
         self._tracker: _Tracker | None = None
+        self._watch: _escapes.Watch | None = None
         self._bound: list[tuple[Any, dict[str, Any], async_scoped_session[Any] | None]] = []
         self._shared: AsyncSession | None = None
         self._getter: _Getter = self._get_shared_session
         self._token: Token[_Getter | None] | None = None
+
+    def __repr__(self) -> str:
+        mode = "clone" if self._make_clone is not None else "transaction"
+        state = "open" if self._open else "closed"
+        return f"<AsyncDatabaseSandbox isolation={mode!r} ({state})>"
 
     async def __aenter__(self) -> AsyncDatabaseSandbox:
         return await self.start()
@@ -334,31 +522,76 @@ class AsyncDatabaseSandbox:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.stop()
+        try:
+            await self.stop()
+        except SandboxEscapeError as error:
+            if exc is None or not _report_in_flight(error, exc):
+                raise
+
+    @property
+    def isolation(self) -> str:
+        """``"transaction"`` (rolled back at exit) or ``"clone"`` (a database of its own)."""
+        return "clone" if self._make_clone is not None else "transaction"
 
     async def start(self) -> AsyncDatabaseSandbox:
-        if self._connection is not None:
+        if self._open:
             raise SandboxError("this sandbox is already open; open a new one per test")
-        connection = await self._engine.connect()
-        try:
-            self._transaction = await connection.begin()
-            sync = connection.sync_connection
-            assert sync is not None
-            if self._ddl_guard:
-                event.listen(sync, "before_cursor_execute", _refuse_ddl)
-            self._tracker = _track(sync)
-        except BaseException:
-            await connection.close()
-            raise
-        self._connection = connection
+        if self._make_clone is not None:
+            import asyncio
+
+            # Creating a database blocks; let the event loop run meanwhile.
+            self._clone = await asyncio.to_thread(self._make_clone)
+            self._clone_engine = self._clone.async_engine()
+            self._tracker = _track(None, self._clone_engine.sync_engine)
+        else:
+            connection = await self._engine.connect()
+            try:
+                self._transaction = await connection.begin()
+                sync = connection.sync_connection
+                assert sync is not None
+                if self._ddl_guard:
+                    event.listen(sync, "before_cursor_execute", _refuse_ddl)
+                self._tracker = _track(sync)
+                self._dbapi = sync.connection.dbapi_connection
+            except BaseException:
+                await connection.close()
+                raise
+            self._connection = connection
+            _escapes.own_connection(self._dbapi)
+        if self._watch_url is not None:
+            self._watch = _escapes.watch(self._watch_url)
+        self._open = True
         self._token = _publish(_context.current_async_session, self._getter)
         return self
 
+    def _running(self) -> None:
+        if not self._open:
+            raise _not_started("AsyncDatabaseSandbox")
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The AsyncEngine of the sandbox's database: the clone's with ``isolation="clone"``."""
+        self._running()
+        return self._clone_engine if self._clone_engine is not None else self._engine
+
+    @property
+    def url(self) -> URL:
+        """The (async driver) URL of the sandbox's database; the clone's in clone mode."""
+        return self.engine.url
+
     @property
     def connection(self) -> AsyncConnection:
-        """The sandbox's AsyncConnection (inside its outer transaction)."""
+        """The sandbox's AsyncConnection (inside its outer transaction).
+
+        With ``isolation="clone"`` there is no single connection: use `engine`.
+        """
+        self._running()
         if self._connection is None:
-            raise _not_started("AsyncDatabaseSandbox")
+            raise SandboxError(
+                "an async clone sandbox has no connection of its own (opening one needs "
+                "an await); use `async with sandbox.engine.connect() as conn:` or "
+                "sandbox.session()"
+            )
         return self._connection
 
     @property
@@ -373,21 +606,23 @@ class AsyncDatabaseSandbox:
         return self._get_shared_session()
 
     def _get_shared_session(self) -> AsyncSession:
+        self._running()
+        if self._shared is None:  # one event loop thread: no lock needed
+            self._shared = self._new_session({"expire_on_commit": False})
+        return self._shared
+
+    def _new_session(self, kw: dict[str, Any]) -> AsyncSession:
         from sqlalchemy.ext.asyncio import AsyncSession
 
-        connection = self.connection
-        if self._shared is None:  # one event loop thread: no lock needed
-            self._shared = AsyncSession(
-                bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-            )
-        return self._shared
+        if self._clone_engine is not None:
+            return AsyncSession(bind=self._clone_engine, **kw)
+        return AsyncSession(bind=self.connection, join_transaction_mode="create_savepoint", **kw)
 
     def session(self, **kw: Any) -> AsyncSession:
         """A new AsyncSession in the sandbox; ``kw`` are AsyncSession options."""
-        from sqlalchemy.ext.asyncio import AsyncSession
-
         _check_options(kw, "sandbox.session()")
-        return AsyncSession(bind=self.connection, join_transaction_mode="create_savepoint", **kw)
+        self._running()
+        return self._new_session(kw)
 
     def bind(self, maker: M) -> M:
         """Make ``maker`` (``async_sessionmaker`` or ``async_scoped_session``) produce
@@ -398,13 +633,12 @@ class AsyncDatabaseSandbox:
         """
         from sqlalchemy.ext.asyncio import async_scoped_session, async_sessionmaker
 
-        connection = self.connection
+        self._running()
         scoped: async_scoped_session[Any] | None = None
         target: Any = maker
         if isinstance(target, async_scoped_session):
             scoped = target
             target = target.session_factory
-            scoped.registry.clear()
         if not isinstance(target, async_sessionmaker):
             raise TypeError(
                 "async_sandbox.bind() takes an async_sessionmaker or async_scoped_session, "
@@ -415,17 +649,27 @@ class AsyncDatabaseSandbox:
                     else ""
                 )
             )
-        self._bound.append((target, _rebind(target, connection), scoped))
+        if scoped is not None:
+            scoped.registry.clear()
+        if self._clone_engine is not None:
+            saved = _rebind(target, self._clone_engine, join=False)
+        else:
+            saved = _rebind(target, self.connection)
+        self._bound.append((target, saved, scoped))
         return maker
 
     async def stop(self) -> None:
-        """Close the sandbox's sessions, roll everything back, restore bound makers."""
+        """Close the sandbox's sessions, roll everything back, restore bound makers.
+
+        Raises `SandboxEscapeError` (after cleaning up) when writes escaped it.
+        """
         from sqlalchemy.ext.asyncio import async_session
 
-        connection, transaction, tracker = self._connection, self._transaction, self._tracker
-        if connection is None or transaction is None or tracker is None:
+        if not self._open:
             return
+        connection, transaction, tracker = self._connection, self._transaction, self._tracker
         ended = False
+        escapes: list[_escapes.Escape] = []
         _unpublish(_context.current_async_session, self._token, self._getter)
         self._token = None
         try:
@@ -434,24 +678,45 @@ class AsyncDatabaseSandbox:
                     await scoped.remove()
             if self._shared is not None:
                 await self._shared.close()
-            for session in list(tracker.sessions):
-                proxy = async_session(session)
-                if proxy is not None:
-                    await proxy.close()
+            if tracker is not None:
+                for session in list(tracker.sessions):
+                    proxy = async_session(session)
+                    if proxy is not None:
+                        await proxy.close()
         finally:
             try:
-                ended = not transaction.is_active
-                if not ended:
-                    await transaction.rollback()
+                if transaction is not None:
+                    ended = not transaction.is_active
+                    if not ended:
+                        await transaction.rollback()
             finally:
-                sync = connection.sync_connection
-                await connection.close()
-                if sync is not None:
-                    _open.pop(sync, None)
-                self._connection = self._transaction = None
-                self._tracker = self._shared = None
-                for maker, saved, _scoped in reversed(self._bound):
-                    _restore(maker, saved)
-                self._bound.clear()
+                try:
+                    if connection is not None:
+                        sync = connection.sync_connection
+                        await connection.close()
+                        if sync is not None:
+                            _open.pop(sync, None)
+                    self._connection = self._transaction = None
+                    self._tracker = self._shared = None
+                    self._open = False
+                    for maker, saved, _scoped in reversed(self._bound):
+                        _restore(maker, saved)
+                    self._bound.clear()
+                    if self._dbapi is not None:
+                        _escapes.release_connection(self._dbapi)
+                        self._dbapi = None
+                    watched, self._watch = self._watch, None
+                    if watched is not None:
+                        escapes = _escapes.unwatch(watched)
+                finally:
+                    clone, self._clone = self._clone, None
+                    engine, self._clone_engine = self._clone_engine, None
+                    if engine is not None:
+                        _open_engines.pop(engine.sync_engine, None)
+                    if clone is not None:
+                        await clone.adrop()
         if ended:
             raise _outer_ended("AsyncDatabaseSandbox")
+        if escapes:
+            assert self._watch_url is not None
+            raise _escape_error("async sandbox", self._watch_url, escapes)

@@ -1,0 +1,385 @@
+"""The escape detector: writes to the test database that bypass the open sandboxes.
+
+While at least one sandbox watches for escapes, listeners on the `Engine` class see
+every statement of every engine of the process (async engines included: their
+``sync_engine`` is an `Engine`). A statement is an escape candidate when
+
+- it runs on a DBAPI connection that no open sandbox owns,
+- the engine points at a database some sandbox watches (same backend, host, port and
+  database; for SQLite the same file, or the same named memory database),
+- it writes: INSERT, UPDATE, DELETE, MERGE, REPLACE, DDL, TRUNCATE, COPY, CALL, ...
+
+A candidate becomes an escape when its transaction commits (the ``commit`` event, or a
+``COMMIT`` statement), or at once on a connection in autocommit mode (or a SQLite
+connection that ran it outside a transaction). A candidate whose transaction rolls
+back is forgotten: nothing leaked. Each escape keeps the statement, the engine's URL,
+the thread and the frames of the code that ran it (outside SQLAlchemy and asyncio; for
+async engines the frames of the awaiting coroutines), and the sandbox reports its
+escapes when it exits.
+
+The listeners are removed when the last watching sandbox exits, so a run without
+sandboxes pays nothing, and one with sandboxes pays a dictionary lookup per statement
+of the sandbox's own connection.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import threading
+import traceback
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine
+
+__all__ = [
+    "Escape",
+    "Watch",
+    "identity",
+    "ignore_engine",
+    "is_listening",
+    "own_connection",
+    "release_connection",
+    "unwatch",
+    "watch",
+]
+
+#: Statements that change the database (after leading comments).
+_WRITE = re.compile(
+    r"^\s*(?:(?:/\*.*?\*/|--[^\n]*(?:\n|$))\s*)*"
+    r"(?:INSERT|UPDATE|DELETE|MERGE|REPLACE|UPSERT|CREATE|ALTER|DROP|TRUNCATE|RENAME|"
+    r"COMMENT|GRANT|REVOKE|COPY|CALL|DO|LOAD|IMPORT|REINDEX|CLUSTER|VACUUM|"
+    r"WITH\b.*\b(?:INSERT|UPDATE|DELETE|MERGE))\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_COMMIT = re.compile(r"^\s*(?:COMMIT|END)\b", re.IGNORECASE)
+_DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
+_LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+_library: tuple[tuple[str, ...], tuple[str, ...]] | None = None
+
+
+def _library_paths() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(directories, files) whose frames a report leaves out: never the culprit."""
+    global _library
+    if _library is None:
+        import asyncio
+        import concurrent.futures
+        import contextlib
+
+        import sqlalchemy
+
+        packages = [sqlalchemy, asyncio, concurrent.futures]
+        greenlet = sys.modules.get("greenlet")
+        if greenlet is not None:
+            packages.append(greenlet)
+        here = os.path.dirname(os.path.abspath(__file__))
+        directories = (
+            *(os.path.dirname(str(module.__file__)) + os.sep for module in packages),
+            here + os.sep,
+        )
+        files = tuple(str(module.__file__) for module in (threading, contextlib))
+        _library = (directories, files)
+    return _library
+
+
+#: How many frames of the code under test a report shows per escape.
+FRAMES = 5
+
+
+@dataclass
+class Escape:
+    """A write that reached the test database on a connection no sandbox owns."""
+
+    statement: str
+    url: str
+    thread: str
+    frames: list[traceback.FrameSummary]
+    how: str = "committed"
+
+    def describe(self) -> str:
+        shown = " ".join(self.statement.split())
+        shown = shown if len(shown) <= 300 else shown[:297] + "..."
+        lines = [f"{shown}", f"    {self.how} on {self.url}, in thread {self.thread!r}"]
+        if self.frames:
+            lines.append("    from:")
+            for frame in self.frames:
+                lines.append(f"      {frame.filename}:{frame.lineno} in {frame.name}")
+                if frame.line:
+                    lines.append(f"        {frame.line.strip()}")
+        else:
+            lines.append("    (no frame outside SQLAlchemy and fixturekit ran it)")
+        return "\n".join(lines)
+
+
+@dataclass(eq=False)
+class Watch:
+    """One sandbox's interest: the database it watches and the escapes seen so far."""
+
+    identity: tuple[object, ...]
+    escapes: list[Escape] = field(default_factory=list)
+
+
+# --- identities -----------------------------------------------------------------------
+
+
+def identity(url: URL) -> tuple[object, ...] | None:
+    """What makes two URLs the same database, or None for a private memory database."""
+    backend = url.get_backend_name()
+    if backend == "mariadb":
+        backend = "mysql"
+    if backend == "sqlite":
+        database = url.database or ""
+        if database in ("", ":memory:"):
+            return None  # a private memory database: nobody else can reach it
+        if database.startswith("file:"):
+            path, _, query = database[len("file:") :].partition("?")
+            if "mode=memory" in query or url.query.get("mode") == "memory":
+                return ("sqlite-memory", path)
+            database = path
+        return ("sqlite", os.path.realpath(database))
+    host = (url.host or "").lower()
+    host = "localhost" if host in _LOCAL_HOSTS else host
+    port = url.port or _DEFAULT_PORTS.get(backend)
+    return (backend, host, port, url.database)
+
+
+_identities: weakref.WeakKeyDictionary[Engine, tuple[object, ...] | None] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _engine_identity(engine: Engine) -> tuple[object, ...] | None:
+    try:
+        return _identities[engine]
+    except KeyError:
+        found = _identities[engine] = identity(engine.url)
+        return found
+
+
+# --- state ----------------------------------------------------------------------------
+
+_lock = threading.RLock()
+#: The open watches.
+_watches: list[Watch] = []
+#: id(DBAPI connection) -> how many open sandboxes use it (their statements are theirs).
+_owned: dict[int, int] = {}
+#: Engines fixturekit itself provisions with (creating, marking, cloning databases).
+_internal: weakref.WeakSet[Engine] = weakref.WeakSet()
+#: id(DBAPI connection) -> candidates of its open transaction, with the watches they hit.
+_pending: dict[int, list[tuple[Escape, list[Watch]]]] = {}
+_listening = False
+
+
+def ignore_engine(engine: Engine) -> Engine:
+    """Never report ``engine``'s statements (fixturekit's provisioning engines)."""
+    _internal.add(engine)
+    return engine
+
+
+def own_connection(dbapi_connection: object) -> None:
+    """Statements on ``dbapi_connection`` belong to an open sandbox."""
+    with _lock:
+        key = id(dbapi_connection)
+        _owned[key] = _owned.get(key, 0) + 1
+
+
+def release_connection(dbapi_connection: object) -> None:
+    with _lock:
+        key = id(dbapi_connection)
+        left = _owned.get(key, 0) - 1
+        if left > 0:
+            _owned[key] = left
+        else:
+            _owned.pop(key, None)
+
+
+def watch(url: URL) -> Watch | None:
+    """Start watching ``url``'s database; None for a private memory database."""
+    found = identity(url)
+    if found is None:
+        return None
+    new = Watch(found)
+    with _lock:
+        _watches.append(new)
+        _listen()
+    return new
+
+
+def unwatch(watched: Watch) -> list[Escape]:
+    """Stop watching; return the escapes seen while watching."""
+    with _lock:
+        if watched in _watches:
+            _watches.remove(watched)
+        if not _watches:
+            _pending.clear()
+            _unlisten()
+    return watched.escapes
+
+
+def is_listening() -> bool:
+    """True while any listener of the detector is installed on `Engine`."""
+    return any(
+        event.contains(Engine, name, fn)
+        for name, fn in (
+            ("before_cursor_execute", _before_cursor_execute),
+            ("after_cursor_execute", _after_cursor_execute),
+            ("commit", _commit),
+            ("rollback", _rollback),
+        )
+    )
+
+
+def _listen() -> None:
+    global _listening
+    if _listening:
+        return
+    event.listen(Engine, "before_cursor_execute", _before_cursor_execute)
+    event.listen(Engine, "after_cursor_execute", _after_cursor_execute)
+    event.listen(Engine, "commit", _commit)
+    event.listen(Engine, "rollback", _rollback)
+    _listening = True
+
+
+def _unlisten() -> None:
+    global _listening
+    if not _listening:
+        return
+    event.remove(Engine, "before_cursor_execute", _before_cursor_execute)
+    event.remove(Engine, "after_cursor_execute", _after_cursor_execute)
+    event.remove(Engine, "commit", _commit)
+    event.remove(Engine, "rollback", _rollback)
+    _listening = False
+
+
+# --- the listeners --------------------------------------------------------------------
+
+
+def _dbapi(conn: Connection) -> object | None:
+    try:
+        return conn.connection.dbapi_connection
+    except Exception:  # an invalidated or closed connection: nothing to attribute
+        return None
+
+
+def _frames() -> list[traceback.FrameSummary]:
+    frames: list[traceback.FrameSummary] = list(traceback.extract_stack(sys._getframe(2)))
+    # Under an async engine the statement runs in a greenlet of SQLAlchemy's, whose
+    # parent greenlet is suspended in the awaiting coroutines: show those.
+    greenlet = sys.modules.get("greenlet")
+    if greenlet is not None:
+        parent = greenlet.getcurrent().parent
+        if parent is not None and parent.gr_frame is not None:
+            frames = list(traceback.extract_stack(parent.gr_frame)) + frames
+    directories, files = _library_paths()
+    mine = [
+        frame
+        for frame in frames
+        if not frame.filename.startswith(directories)
+        and frame.filename not in files
+        and not frame.filename.startswith("<")
+        and "/_pytest/" not in frame.filename
+        and "/pluggy/" not in frame.filename
+    ]
+    return mine[-FRAMES:]
+
+
+def _hits(conn: Connection) -> list[Watch]:
+    engine = conn.engine
+    if engine in _internal:
+        return []
+    found = _engine_identity(engine)
+    if found is None:
+        return []
+    return [watched for watched in _watches if watched.identity == found]
+
+
+def _is_autocommit(conn: Connection) -> bool:
+    check = getattr(conn, "_is_autocommit_isolation", None)
+    return bool(check()) if check is not None else False
+
+
+def _before_cursor_execute(
+    conn: Connection,
+    cursor: Any,
+    statement: str,
+    parameters: Any,
+    context: Any,
+    executemany: bool,
+) -> None:
+    dbapi = _dbapi(conn)
+    if dbapi is None or id(dbapi) in _owned:
+        return  # a sandbox's own statement (the common case): as cheap as possible
+    is_commit = _COMMIT.match(statement) is not None
+    if not is_commit and _WRITE.match(statement) is None:
+        return
+    hits = _hits(conn)
+    if not hits:
+        return
+    with _lock:
+        if is_commit:
+            _flush(id(dbapi))
+            return
+        candidate = Escape(
+            statement=statement,
+            url=conn.engine.url.render_as_string(hide_password=True),
+            thread=threading.current_thread().name,
+            frames=_frames(),
+        )
+        if _is_autocommit(conn):
+            candidate.how = "autocommitted"
+            for watched in hits:
+                watched.escapes.append(candidate)
+        else:
+            _pending.setdefault(id(dbapi), []).append((candidate, hits))
+
+
+def _after_cursor_execute(
+    conn: Connection,
+    cursor: Any,
+    statement: str,
+    parameters: Any,
+    context: Any,
+    executemany: bool,
+) -> None:
+    if not _pending:
+        return
+    dbapi = _dbapi(conn)
+    if dbapi is None or id(dbapi) not in _pending:
+        return
+    # The stdlib sqlite3 driver (outside fixturekit's engines) runs DDL, and anything
+    # when told isolation_level=None, outside a transaction: committed already.
+    driver = getattr(conn.connection, "driver_connection", None)
+    if getattr(driver, "in_transaction", True) is False:
+        with _lock:
+            for candidate, _ in _pending.get(id(dbapi), []):
+                candidate.how = "autocommitted"
+            _flush(id(dbapi))
+
+
+def _flush(key: int) -> None:
+    for candidate, hits in _pending.pop(key, []):
+        for watched in hits:
+            if watched in _watches:
+                watched.escapes.append(candidate)
+
+
+def _commit(conn: Connection) -> None:
+    if not _pending:
+        return
+    dbapi = _dbapi(conn)
+    if dbapi is not None:
+        with _lock:
+            _flush(id(dbapi))
+
+
+def _rollback(conn: Connection) -> None:
+    if not _pending:
+        return
+    dbapi = _dbapi(conn)
+    if dbapi is not None:
+        with _lock:
+            _pending.pop(id(dbapi), None)
