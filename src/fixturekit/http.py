@@ -574,7 +574,8 @@ class FakeHTTP(Fake):
             ``("127.0.0.1",)`` for a local server); needs ``patch=True``.
         patch: intercept every httpx client (default); with False only clients built on
             `transport` are answered.
-        clock, timeline: as for every `fixturekit.Fake`.
+        clock: the clock calls are stamped with, as for every `fixturekit.Fake`.
+        timeline: where calls are recorded, as for every `fixturekit.Fake`.
 
     While it runs (``with FakeHTTP() as http:``), every ``httpx.Client`` and
     ``httpx.AsyncClient`` request goes through the routes, first match wins.
