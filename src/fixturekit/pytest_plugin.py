@@ -170,6 +170,13 @@ def pytest_configure(config: pytest.Config) -> None:
             "as well as fixturekit_allow_hosts.",
         )
 
+    for name in DB_MARKERS:
+        config.addinivalue_line(
+            "markers",
+            f"{name}: the test uses the fixturekit test database on purpose without a "
+            "database fixture (otherwise connecting to it fails the test once a "
+            "fixturekit database is configured).",
+        )
     for name in CLOCK_MARKERS:
         config.addinivalue_line(
             "markers",
@@ -510,6 +517,56 @@ def db_session(db_sandbox: DatabaseSandbox) -> Session:
     """db_sandbox's shared Session (the one factories use); it may commit, and nothing
     outlives the test."""
     return db_sandbox.shared_session  # the sandbox closes it at exit
+
+
+#: The markers that let a test use the fixturekit database without a database fixture.
+DB_MARKERS = ("fixturekit_db", "db")
+_DB_FIXTURES = frozenset(
+    {"fixturekit_database", "db_sandbox", "db_session", "async_db_sandbox", "async_db_session"}
+)
+#: URLs of the fixturekit_database fixtures set up in this run (the test database and
+#: the URL it derives from): tests that ask for no database fixture may not connect.
+_DB_GUARDED = pytest.StashKey[list[Any]]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> Generator[None, Any, None]:
+    outcome = yield
+    if fixturedef.argname == "fixturekit_database" and outcome.excinfo is None:
+        database = outcome.get_result()
+        from fixturekit.db import TestDatabase
+
+        if isinstance(database, TestDatabase) and database.running:
+            from fixturekit.db._access import guarded_urls
+
+            request.config.stash.setdefault(_DB_GUARDED, []).extend(guarded_urls(database))
+
+
+@pytest.fixture(autouse=True)
+def _fixturekit_db_access(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Once a fixturekit database is configured, a test that connects to it without a
+    database fixture or marker fails, instead of writing outside any sandbox."""
+    urls: list[Any] = list(request.config.stash.get(_DB_GUARDED, None) or ())
+    ini = request.config.getini("fixturekit_database_url")
+    if ini:
+        urls.append(ini)
+    node = request.node
+    if (
+        not urls
+        or _DB_FIXTURES.intersection(request.fixturenames)
+        or any(node.get_closest_marker(name) is not None for name in DB_MARKERS)
+    ):
+        yield
+        return
+    from fixturekit.db._access import refuse
+
+    def allowed() -> bool:  # also when the test asked via request.getfixturevalue()
+        return bool(_DB_FIXTURES.intersection(request.fixturenames))
+
+    with refuse(urls, nodeid=node.nodeid, allowed=allowed, markers="@pytest.mark.fixturekit_db"):
+        yield
 
 
 def _strict(request: pytest.FixtureRequest) -> bool:

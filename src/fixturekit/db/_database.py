@@ -132,6 +132,12 @@ class TestDatabase:
         return self._server_url.get_backend_name()
 
     @property
+    def source_url(self) -> URL:
+        """The URL it was given, with a sync driver: the server (and the database the
+        test database's name derives from), which fixturekit never writes to."""
+        return self._server_url
+
+    @property
     def running(self) -> bool:
         """True between `start` and `stop`."""
         return self._engine is not None
