@@ -115,7 +115,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "fixturekit_schema",
         default="",
         help="schema for fixturekit_database, as 'package.module:Base.metadata' "
-        "(MetaData or a callable receiving a Connection)",
+        "(MetaData or a callable receiving a Connection), or 'alembic' (alembic upgrade "
+        "head with the rootdir's alembic.ini; 'alembic path/to/alembic.ini' for another)",
     )
     parser.addini(
         "fixturekit_strict",
@@ -499,7 +500,14 @@ def fixturekit_database(pytestconfig: pytest.Config) -> Iterator[TestDatabase]:
     from fixturekit.db import TestDatabase
 
     spec = pytestconfig.getini("fixturekit_schema")
-    schema = _load_object(spec, "fixturekit_schema") if spec else None
+    schema: Any = None
+    if spec.split()[:1] == ["alembic"]:  # alembic [path/to/alembic.ini], from the rootdir
+        from fixturekit.db import Alembic
+
+        config = spec.split(maxsplit=1)[1] if len(spec.split()) > 1 else "alembic.ini"
+        schema = Alembic(pytestconfig.rootpath / config)
+    elif spec:
+        schema = _load_object(spec, "fixturekit_schema")
     keep = bool(pytestconfig.getoption("fixturekit_reuse_db"))
     with TestDatabase(url, schema=schema, keep=keep) as database:
         yield database

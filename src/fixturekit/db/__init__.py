@@ -15,6 +15,7 @@ Importing this package imports SQLAlchemy; ``import fixturekit`` does not.
 
 from __future__ import annotations
 
+from fixturekit.db._alembic import Alembic
 from fixturekit.db._database import Schema, TestDatabase
 from fixturekit.db._errors import (
     MissingDriverError,
@@ -25,6 +26,7 @@ from fixturekit.db._errors import (
 from fixturekit.db._sandbox import AsyncDatabaseSandbox, DatabaseSandbox
 
 __all__ = [
+    "Alembic",
     "AsyncDatabaseSandbox",
     "DatabaseSandbox",
     "MissingDriverError",

@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from fixturekit.db import _escapes, _template, _urls
+from fixturekit.db._alembic import Alembic
 from fixturekit.db._args import keywords
 from fixturekit.db._clone import Clone
 from fixturekit.db._engines import make_async_engine, make_sync_engine
@@ -38,8 +39,8 @@ if TYPE_CHECKING:
 __all__ = ["Schema", "TestDatabase"]
 
 #: What ``schema=`` takes: MetaData, a callable that builds the schema on a Connection,
-#: "alembic", or None (build nothing).
-Schema = MetaData | Callable[[Connection], object] | str | None
+#: "alembic" / Alembic(...), or None (build nothing).
+Schema = MetaData | Callable[[Connection], object] | Alembic | str | None
 
 #: What ``sandbox(isolation=...)`` takes.
 ISOLATIONS = ("transaction", "clone")
@@ -53,7 +54,9 @@ _KEPT_SQLITE_DIR = "fixturekit-databases"
 
 def _schema_hash(schema: Schema, engine: Engine) -> str:
     digest = hashlib.sha256()
-    if isinstance(schema, MetaData):
+    if isinstance(schema, Alembic):
+        digest.update(schema.schema_hash_source().encode())
+    elif isinstance(schema, MetaData):
         for table in schema.sorted_tables:
             digest.update(str(CreateTable(table).compile(dialect=engine.dialect)).encode())
             for index in sorted(table.indexes, key=lambda i: str(i.name)):
@@ -91,11 +94,14 @@ class TestDatabase:
         keep: bool = False,
         allow_unsafe: bool = False,
     ) -> None:
-        valid = schema is None or isinstance(schema, MetaData) or callable(schema)
-        if not valid and schema != "alembic":
+        if schema == "alembic":
+            schema = Alembic()
+        valid = schema is None or isinstance(schema, (MetaData, Alembic)) or callable(schema)
+        if not valid:
             raise TypeError(
                 f"schema= takes SQLAlchemy MetaData, a callable receiving a Connection, "
-                f"'alembic' or None, not {schema!r}"
+                f"'alembic' (or fixturekit.db.Alembic('path/to/alembic.ini')) or None, "
+                f"not {schema!r}"
             )
         self._given = make_url(url)
         self._server_url = _urls.normalise(self._given)
@@ -419,11 +425,17 @@ class TestDatabase:
         schema = self.schema
         if schema is None:
             return
+        if isinstance(schema, Alembic):
+            url = engine.url
+            if "+" in self._given.drivername and self._given.get_driver_name() in (
+                _urls.ASYNC_DRIVERS
+            ):
+                url = _urls.async_url(url, self._given)  # an async env.py wants one
+            with engine.begin() as conn:
+                schema.upgrade(url, conn)
+            return
         if isinstance(schema, str):
-            raise NotImplementedError(
-                "schema='alembic' is not supported yet; pass your models' MetaData "
-                "(e.g. Base.metadata) or a function that builds the schema on a Connection"
-            )
+            raise TypeError(f"schema={schema!r}: use 'alembic' or Alembic('alembic.ini')")
         with engine.begin() as conn:
             if isinstance(schema, MetaData):
                 schema.create_all(conn)

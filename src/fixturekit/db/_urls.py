@@ -40,6 +40,7 @@ _ASYNC_TO_SYNC = {
     "aiomysql": "pymysql",
     "asyncmy": "pymysql",
 }
+ASYNC_DRIVERS = frozenset(_ASYNC_TO_SYNC)
 #: driver -> (module to import, fixturekit extra that installs it)
 _DRIVER_PACKAGES = {
     "pysqlite": ("sqlite3", ""),
