@@ -530,7 +530,7 @@ class TestDatabase:
         return DatabaseSandbox(
             self.engine,
             ddl_guard=clone is None and self.backend in ("mysql", "mariadb"),
-            watch=self.url if detect_escapes else None,
+            watch=self.engine if detect_escapes else None,
             clone=clone,
         )
 
@@ -544,7 +544,7 @@ class TestDatabase:
         return AsyncDatabaseSandbox(
             self.async_engine,
             ddl_guard=clone is None and self.backend in ("mysql", "mariadb"),
-            watch=self.url if detect_escapes else None,
+            watch=self.engine if detect_escapes else None,
             clone=clone,
         )
 

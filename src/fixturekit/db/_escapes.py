@@ -172,6 +172,8 @@ _internal: weakref.WeakSet[Engine] = weakref.WeakSet()
 #: id(DBAPI connection) -> candidates of its open transaction, with the watches they hit.
 _pending: dict[int, list[tuple[Escape, list[Watch]]]] = {}
 _listening = False
+#: The commit/rollback listeners, installed once a candidate is pending.
+_tracking = False
 
 
 def ignore_engine(engine: Engine) -> Engine:
@@ -197,9 +199,9 @@ def release_connection(dbapi_connection: object) -> None:
             _owned.pop(key, None)
 
 
-def watch(url: URL) -> Watch | None:
-    """Start watching ``url``'s database; None for a private memory database."""
-    found = identity(url)
+def watch(engine: Engine) -> Watch | None:
+    """Start watching ``engine``'s database; None for a private memory database."""
+    found = _engine_identity(engine)
     if found is None:
         return None
     new = Watch(found)
@@ -234,25 +236,39 @@ def is_listening() -> bool:
 
 
 def _listen() -> None:
+    # One listener while sandboxes are open; the others (see _track_transactions) only
+    # once a write on a foreign connection is pending, which is rare.
     global _listening
-    if _listening:
-        return
-    event.listen(Engine, "before_cursor_execute", _before_cursor_execute)
-    event.listen(Engine, "after_cursor_execute", _after_cursor_execute)
-    event.listen(Engine, "commit", _commit)
-    event.listen(Engine, "rollback", _rollback)
-    _listening = True
+    if not _listening:
+        event.listen(Engine, "before_cursor_execute", _before_cursor_execute)
+        _listening = True
+
+
+def _tracking_listeners() -> tuple[tuple[str, Any], ...]:
+    return (
+        ("after_cursor_execute", _after_cursor_execute),
+        ("commit", _commit),
+        ("rollback", _rollback),
+    )
+
+
+def _track_transactions() -> None:
+    global _tracking
+    if not _tracking:
+        for name, function in _tracking_listeners():
+            event.listen(Engine, name, function)
+        _tracking = True
 
 
 def _unlisten() -> None:
-    global _listening
-    if not _listening:
-        return
-    event.remove(Engine, "before_cursor_execute", _before_cursor_execute)
-    event.remove(Engine, "after_cursor_execute", _after_cursor_execute)
-    event.remove(Engine, "commit", _commit)
-    event.remove(Engine, "rollback", _rollback)
-    _listening = False
+    global _listening, _tracking
+    if _listening:
+        event.remove(Engine, "before_cursor_execute", _before_cursor_execute)
+        _listening = False
+    if _tracking:
+        for name, function in _tracking_listeners():
+            event.remove(Engine, name, function)
+        _tracking = False
 
 
 # --- the listeners --------------------------------------------------------------------
@@ -334,6 +350,7 @@ def _before_cursor_execute(
             for watched in hits:
                 watched.escapes.append(candidate)
         else:
+            _track_transactions()
             _pending.setdefault(id(dbapi), []).append((candidate, hits))
 
 

@@ -221,7 +221,8 @@ class DatabaseSandbox:
 
     While it is open, writes that reach the watched database on other connections
     and commit are collected, and reported when the sandbox exits
-    (`SandboxEscapeError`); ``watch=None`` turns that off.
+    (`SandboxEscapeError`); ``watch`` is the engine of the database to watch (None:
+    no watching).
     """
 
     def __init__(
@@ -229,12 +230,12 @@ class DatabaseSandbox:
         engine: Engine,
         *,
         ddl_guard: bool = False,
-        watch: URL | None = None,
+        watch: Engine | None = None,
         clone: Callable[[], Clone] | None = None,
     ) -> None:
         self._engine = engine
         self._ddl_guard = ddl_guard
-        self._watch_url = watch
+        self._watched = watch
         self._make_clone = clone
         self._clone: Clone | None = None
         self._single = clone is None and isinstance(engine.pool, StaticPool)
@@ -316,8 +317,8 @@ class DatabaseSandbox:
     def _begin_watch(self) -> None:
         if self._dbapi is not None:
             _escapes.own_connection(self._dbapi)
-        if self._watch_url is not None:
-            self._watch = _escapes.watch(self._watch_url)
+        if self._watched is not None:
+            self._watch = _escapes.watch(self._watched)
 
     def _end_watch(self) -> list[_escapes.Escape]:
         if self._dbapi is not None:
@@ -470,8 +471,8 @@ class DatabaseSandbox:
         if ended:
             raise _outer_ended("DatabaseSandbox")
         if escapes:
-            assert self._watch_url is not None
-            raise _escape_error("sandbox", self._watch_url, escapes)
+            assert self._watched is not None
+            raise _escape_error("sandbox", self._watched.url, escapes)
 
 
 # --- async ----------------------------------------------------------------------------
@@ -488,12 +489,12 @@ class AsyncDatabaseSandbox:
         engine: AsyncEngine,
         *,
         ddl_guard: bool = False,
-        watch: URL | None = None,
+        watch: Engine | None = None,
         clone: Callable[[], Clone] | None = None,
     ) -> None:
         self._engine = engine
         self._ddl_guard = ddl_guard
-        self._watch_url = watch
+        self._watched = watch
         self._make_clone = clone
         self._clone: Clone | None = None
         self._clone_engine: AsyncEngine | None = None
@@ -558,8 +559,8 @@ class AsyncDatabaseSandbox:
                 raise
             self._connection = connection
             _escapes.own_connection(self._dbapi)
-        if self._watch_url is not None:
-            self._watch = _escapes.watch(self._watch_url)
+        if self._watched is not None:
+            self._watch = _escapes.watch(self._watched)
         self._open = True
         self._token = _publish(_context.current_async_session, self._getter)
         return self
@@ -718,5 +719,5 @@ class AsyncDatabaseSandbox:
         if ended:
             raise _outer_ended("AsyncDatabaseSandbox")
         if escapes:
-            assert self._watch_url is not None
-            raise _escape_error("async sandbox", self._watch_url, escapes)
+            assert self._watched is not None
+            raise _escape_error("async sandbox", self._watched.url, escapes)
