@@ -17,9 +17,11 @@ if TYPE_CHECKING:
     from fixturekit._seed import seed
     from fixturekit.clock import Clock, Timer
     from fixturekit.db import (
+        Alembic,
         AsyncDatabaseSandbox,
         DatabaseSandbox,
         SandboxError,
+        SandboxEscapeError,
         TestDatabase,
         UnsafeDatabaseError,
     )
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from fixturekit.tokens import TokenMinter
 
 __all__ = [
+    "Alembic",
     "AsyncDatabaseSandbox",
     "Clock",
     "DatabaseSandbox",
@@ -62,6 +65,7 @@ __all__ = [
     "PayloadError",
     "RunawayJobsError",
     "SandboxError",
+    "SandboxEscapeError",
     "SentMail",
     "Sequence",
     "SubFactory",
@@ -82,9 +86,11 @@ _LAZY = {
     "seed": "fixturekit._seed",
     "Clock": "fixturekit.clock",
     "Timer": "fixturekit.clock",
+    "Alembic": "fixturekit.db",
     "AsyncDatabaseSandbox": "fixturekit.db",
     "DatabaseSandbox": "fixturekit.db",
     "SandboxError": "fixturekit.db",
+    "SandboxEscapeError": "fixturekit.db",
     "TestDatabase": "fixturekit.db",
     "UnsafeDatabaseError": "fixturekit.db",
     "Factory": "fixturekit.factories",
