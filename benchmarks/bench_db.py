@@ -7,30 +7,48 @@ Usage::
 ``--postgres``/``--mysql`` default to ``$FIXTUREKIT_TEST_POSTGRES_URL`` /
 ``$FIXTUREKIT_TEST_MYSQL_URL``; without them only SQLite (memory and file) runs.
 
-One **test** is: set up isolation, run a body that inserts 5 rows spread over 3
-tables of a 30-table schema through an ORM ``Session`` and commits once, tear down.
-The strategies:
+The schema and the test body are the baseline's (``prior-art/baselines.md`` section 2):
+30 tables of 8 columns (24 foreign keys to the previous table, 69 indexes); the body
+inserts 5 rows into each of 3 FK-linked tables with three flushes, commits once, and
+selects each table back asserting exactly 5 rows (so it doubles as an isolation check).
 
-* ``sandbox``: ``with db.sandbox() as sb:`` body on ``sb.session()``.
-* ``sandbox, shared``: the same on ``sb.shared_session`` (what ``db_session`` gives).
+Each test is timed in three phases with ``perf_counter``, as in the baseline:
+
+* **setup**: isolation begins and the test's ``Session`` is made;
+* **body**: the body above;
+* **teardown**: the session is closed and isolation ends.
+
+**overhead** = setup + teardown (what the isolation costs a test; the issue's targets
+are about this), **total** = setup + body + teardown. The patterns:
+
+* ``sandbox``: ``db.sandbox()`` entered, body on ``sandbox.session()``, exit.
+* ``sandbox, shared``: the same on ``sandbox.shared_session`` (what ``db_session`` gives).
+* ``sandbox, no detector``: ``db.sandbox(detect_escapes=False)``.
 * ``bare recipe``: SQLAlchemy's "join a session into an external transaction" by hand:
   ``engine.connect()``, ``begin()``, ``Session(bind=conn,
-  join_transaction_mode="create_savepoint")``, body, close, rollback, close. The floor.
+  join_transaction_mode="create_savepoint")``; close, rollback, close. The floor.
 * ``delete rows``: body on a plain ``Session(engine)``, then ``DELETE FROM`` every table
   (children first) and commit.
 * ``create/drop``: ``metadata.create_all`` on an empty database, body, ``drop_all``.
+* ``clone``: ``db.sandbox(isolation="clone")``: a database per test from the template.
 
-Every strategy uses the test database's engine (on SQLite with fixturekit's begin hook,
-which the bare recipe also needs to be correct). Repetitions are interleaved, the
-order rotating; cells are the median (min-max) milliseconds per test over the
-repetitions, and ratios are medians of per-repetition ratios. Then two scaling checks
-for the sandbox (a 3-table schema; 20,000 rows already present), and, on PostgreSQL,
-per-worker provisioning time with and without the template database.
+Every pattern uses the test database's engine (on SQLite with fixturekit's begin hook,
+which the bare recipe also needs to be correct). Repetitions are interleaved with the
+order rotating; a cell is the median over all timed tests of that pattern, with the
+range of the per-repetition medians in parentheses; a ratio is the median over
+repetitions of the ratio of the two patterns' medians in that repetition.
+
+Then: isolation alone (no body at all: enter, a session opened and closed, exit), the
+scaling checks (a 3-table schema; 20,000 rows already present), the escape detector's
+cost per statement while no sandbox is open (its listener never installed, removed
+after use, installed and idle, alternating in one process), and on PostgreSQL
+per-worker provisioning with and without the template database.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import gc
 import json
 import os
@@ -38,204 +56,356 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, delete, insert
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, registry
 
 from fixturekit.db import TestDatabase
 
 TABLES = 30
+FOREIGN_KEYS = 24
 BODY_TABLES = 3
 ROWS = 5
+NOW = datetime.datetime(2026, 1, 1, 12, 0)
 
 
 def make_schema(tables: int) -> tuple[MetaData, list[type]]:
+    """The baseline's schema: 8 columns a table, FKs to the previous table, indexes."""
     metadata = MetaData()
     mapper = registry(metadata=metadata)
     models: list[type] = []
     for n in range(tables):
         columns: list[Any] = [
             Column("id", Integer, primary_key=True),
-            Column("name", String(50), nullable=False),
-            Column("value", Integer, nullable=False, default=0),
+            Column("name", String(100), nullable=False, index=True),
+            Column("email", String(200)),
+            Column("amount", Numeric(12, 2)),
+            Column("created_at", DateTime),
+            Column("is_active", Boolean, nullable=False, default=True),
+            Column("note", Text),
         ]
-        if n:
-            columns.append(Column("parent_id", Integer, ForeignKey(f"t{n - 1}.id")))
-        table = Table(f"t{n}", metadata, *columns)
-        model = type(f"T{n}", (), {})
+        if 0 < n <= FOREIGN_KEYS:
+            columns.append(Column("parent_id", Integer, ForeignKey(f"t{n - 1:02d}.id"), index=True))
+        else:
+            columns.append(Column("code", String(20)))
+        table = Table(f"t{n:02d}", metadata, *columns)
+        if n % 2 == 0:
+            Index(f"ix_t{n:02d}_active_created", table.c.is_active, table.c.created_at)
+        model = type(f"T{n:02d}", (), {})
         mapper.map_imperatively(model, table)
         models.append(model)
     return metadata, models
 
 
 def body(session: Session, models: list[type]) -> None:
-    for i in range(ROWS):
-        obj = models[i % BODY_TABLES]()
-        obj.name = f"row{i}"  # type: ignore[attr-defined]
-        obj.value = i  # type: ignore[attr-defined]
-        session.add(obj)
+    """5 rows into each of 3 FK-linked tables, three flushes, one commit, read back
+    (counting this body's rows by name, so rows present beforehand do not count)."""
+    parents: list[Any] = []
+    for model in models[:BODY_TABLES]:
+        rows = []
+        for i in range(ROWS):
+            row = model()
+            row.name = f"{model.__name__.lower()}-{i}"  # type: ignore[attr-defined]
+            row.email = f"user{i}@example.com"  # type: ignore[attr-defined]
+            row.amount = Decimal("9.99")  # type: ignore[attr-defined]
+            row.created_at = NOW  # type: ignore[attr-defined]
+            row.is_active = True  # type: ignore[attr-defined]
+            row.note = "note"  # type: ignore[attr-defined]
+            if parents:
+                row.parent_id = parents[i].id  # type: ignore[attr-defined]
+            session.add(row)
+            rows.append(row)
+        session.flush()
+        parents = rows
     session.commit()
+    for model in models[:BODY_TABLES]:
+        names = [f"{model.__name__.lower()}-{i}" for i in range(ROWS)]
+        found = session.scalar(
+            select(func.count()).select_from(model).where(model.name.in_(names))  # type: ignore[attr-defined]
+        )
+        assert found == ROWS, f"{model.__name__}: {found} rows, expected {ROWS}: isolation broke"
 
 
-# --- the strategies -------------------------------------------------------------------
+# --- the patterns: (setup, teardown) around the body ----------------------------------
+
+Setup = Callable[[], tuple[Session, Any]]
+Teardown = Callable[[Session, Any], None]
+Pattern = tuple[Setup, Teardown]
 
 
-def sandbox_test(db: TestDatabase, models: list[type]) -> Callable[[], None]:
-    def test() -> None:
-        with db.sandbox() as sandbox:
-            body(sandbox.session(), models)
+def sandbox_pattern(db: TestDatabase, *, shared: bool = False, **options: Any) -> Pattern:
+    def setup() -> tuple[Session, Any]:
+        sandbox = db.sandbox(**options)
+        sandbox.__enter__()
+        return (sandbox.shared_session if shared else sandbox.session()), sandbox
 
-    return test
+    def teardown(session: Session, sandbox: Any) -> None:
+        if not shared:
+            session.close()
+        sandbox.__exit__(None, None, None)
 
-
-def shared_test(db: TestDatabase, models: list[type]) -> Callable[[], None]:
-    def test() -> None:
-        with db.sandbox() as sandbox:
-            body(sandbox.shared_session, models)
-
-    return test
+    return setup, teardown
 
 
-def sandbox_empty(db: TestDatabase) -> Callable[[], None]:
-    def test() -> None:
-        with db.sandbox() as sandbox:
-            sandbox.session().close()
-
-    return test
-
-
-def bare_empty(db: TestDatabase) -> Callable[[], None]:
+def bare_pattern(db: TestDatabase) -> Pattern:
     engine = db.engine
 
-    def test() -> None:
+    def setup() -> tuple[Session, Any]:
         conn = engine.connect()
         trans = conn.begin()
-        Session(bind=conn, join_transaction_mode="create_savepoint").close()
-        trans.rollback()
-        conn.close()
+        return Session(bind=conn, join_transaction_mode="create_savepoint"), (conn, trans)
 
-    return test
-
-
-def bare_test(db: TestDatabase, models: list[type]) -> Callable[[], None]:
-    engine = db.engine
-
-    def test() -> None:
-        conn = engine.connect()
-        trans = conn.begin()
-        session = Session(bind=conn, join_transaction_mode="create_savepoint")
-        body(session, models)
+    def teardown(session: Session, state: Any) -> None:
+        conn, trans = state
         session.close()
         trans.rollback()
         conn.close()
 
-    return test
+    return setup, teardown
 
 
-def delete_test(db: TestDatabase, models: list[type], metadata: MetaData) -> Callable[[], None]:
+def delete_pattern(db: TestDatabase, metadata: MetaData) -> Pattern:
     engine = db.engine
     tables = list(reversed(metadata.sorted_tables))
 
-    def test() -> None:
-        with Session(engine) as session:
-            body(session, models)
+    def setup() -> tuple[Session, Any]:
+        return Session(engine), None
+
+    def teardown(session: Session, state: Any) -> None:
+        session.close()
         with engine.begin() as conn:
             for table in tables:
                 conn.execute(delete(table))
 
-    return test
+    return setup, teardown
 
 
-def create_drop_test(
-    empty: TestDatabase, models: list[type], metadata: MetaData
-) -> Callable[[], None]:
+def create_drop_pattern(empty: TestDatabase, metadata: MetaData) -> Pattern:
     engine = empty.engine
 
-    def test() -> None:
+    def setup() -> tuple[Session, Any]:
         metadata.create_all(engine)
-        with Session(engine) as session:
-            body(session, models)
+        return Session(engine), None
+
+    def teardown(session: Session, state: Any) -> None:
+        session.close()
         metadata.drop_all(engine)
 
-    return test
+    return setup, teardown
 
 
 # --- measuring --------------------------------------------------------------------------
 
+#: One timed test: (setup, body, teardown) seconds.
+Phases = tuple[float, float, float]
 
-def per_test_ms(test: Callable[[], None], number: int) -> float:
+
+def run_tests(
+    pattern: Pattern, models: list[type] | None, number: int, *, empty_body: bool = False
+) -> list[Phases]:
+    setup, teardown = pattern
+    clock = time.perf_counter
+    timed: list[Phases] = []
     gc.collect()
     gc.disable()
     try:
-        start = time.perf_counter()
         for _ in range(number):
-            test()
-        return (time.perf_counter() - start) * 1000 / number
+            t0 = clock()
+            session, state = setup()
+            t1 = clock()
+            if not empty_body:
+                assert models is not None
+                body(session, models)
+            t2 = clock()
+            teardown(session, state)
+            t3 = clock()
+            timed.append((t1 - t0, t2 - t1, t3 - t2))
     finally:
         gc.enable()
+    return timed
 
 
-def interleaved(
-    cases: dict[str, tuple[Callable[[], None], int]], repeat: int
-) -> dict[str, list[float]]:
-    results: dict[str, list[float]] = {name: [] for name in cases}
+Case = tuple[Pattern, list[type] | None, int]
+
+
+def interleaved(cases: dict[str, Case], repeat: int) -> dict[str, list[list[Phases]]]:
+    """Per case, per repetition, the timed tests; the order rotates every repetition."""
+    results: dict[str, list[list[Phases]]] = {name: [] for name in cases}
     names = list(cases)
     for name in names:  # warm-up
-        cases[name][0]()
+        pattern, models, _ = cases[name]
+        run_tests(pattern, models, 1, empty_body=models is None)
     for rep in range(repeat):
         order = names[rep % len(names) :] + names[: rep % len(names)]
         for name in order:
-            test, number = cases[name]
-            results[name].append(per_test_ms(test, number))
+            pattern, models, number = cases[name]
+            results[name].append(run_tests(pattern, models, number, empty_body=models is None))
     return results
 
 
-def cell(values: list[float]) -> str:
-    return f"{statistics.median(values):.3f} ({min(values):.3f}-{max(values):.3f})"
+def overhead_ms(test: Phases) -> float:
+    return (test[0] + test[2]) * 1000
 
 
-def ratio(a: list[float], b: list[float]) -> float:
-    return statistics.median(x / y for x, y in zip(a, b, strict=True))
+def total_ms(test: Phases) -> float:
+    return sum(test) * 1000
+
+
+def body_ms(test: Phases) -> float:
+    return test[1] * 1000
+
+
+Measure = Callable[[Phases], float]
+
+
+def rep_medians(reps: list[list[Phases]], measure: Measure) -> list[float]:
+    return [statistics.median(measure(test) for test in rep) for rep in reps]
+
+
+def cell(reps: list[list[Phases]], measure: Measure) -> str:
+    pooled = statistics.median(measure(test) for rep in reps for test in rep)
+    per_rep = rep_medians(reps, measure)
+    if pooled >= 100:
+        return f"{pooled:.0f} ({min(per_rep):.0f}-{max(per_rep):.0f})"
+    return f"{pooled:.3f} ({min(per_rep):.3f}-{max(per_rep):.3f})"
+
+
+def ratio(a: list[list[Phases]], b: list[list[Phases]], measure: Measure) -> float:
+    """Median over repetitions of a's median / b's median in that repetition."""
+    return statistics.median(
+        x / y for x, y in zip(rep_medians(a, measure), rep_medians(b, measure), strict=True)
+    )
+
+
+def shown(value: float) -> str:
+    return f"{value:.0f}x" if value >= 100 else f"{value:.2f}x" if value < 10 else f"{value:.1f}x"
 
 
 def backend_run(label: str, url: str, quick: bool, repeat: int) -> dict[str, Any]:
     metadata, models = make_schema(TABLES)
     small_metadata, small_models = make_schema(BODY_TABLES)
-    fast = 30 if quick else 200
+    fast = 40 if quick else 200
     slow = 2 if quick else 5
     if label == "sqlite file" or label.startswith(("postgresql", "mysql")):
         slow = 1 if quick else 3
+    clonable = not label.startswith("mysql")
     with (
         TestDatabase(url, schema=metadata, name="bench_db_test") as db,
         TestDatabase(url, schema=None, name="bench_empty_test") as empty,
         TestDatabase(url, schema=small_metadata, name="bench_small_test") as small,
     ):
-        cases = {
-            "sandbox": (sandbox_test(db, models), fast),
-            "sandbox, shared": (shared_test(db, models), fast),
-            "bare recipe": (bare_test(db, models), fast),
-            "delete rows": (delete_test(db, models, metadata), max(fast // 5, 5)),
-            "create/drop": (create_drop_test(empty, models, metadata), slow),
-            "sandbox, 3 tables": (sandbox_test(small, small_models), fast),
-            "sandbox, empty body": (sandbox_empty(db), fast * 3),
-            "bare recipe, empty body": (bare_empty(db), fast * 3),
+        cases: dict[str, Case] = {
+            "sandbox": (sandbox_pattern(db), models, fast),
+            "sandbox, shared": (sandbox_pattern(db, shared=True), models, fast),
+            "sandbox, no detector": (sandbox_pattern(db, detect_escapes=False), models, fast),
+            "bare recipe": (bare_pattern(db), models, fast),
+            "delete rows": (delete_pattern(db, metadata), models, max(fast // 4, 5)),
+            "create/drop": (create_drop_pattern(empty, metadata), models, slow),
+            "sandbox, 3 tables": (sandbox_pattern(small), small_models, fast),
+            "sandbox, no body": (sandbox_pattern(db), None, fast * 3),
+            "bare recipe, no body": (bare_pattern(db), None, fast * 3),
         }
+        if clonable:
+            cases["clone"] = (sandbox_pattern(db, isolation="clone"), models, slow)
         main = interleaved(cases, repeat)
         # Rows already present must not make the sandbox slower.
         with db.engine.begin() as conn:
             for table in metadata.sorted_tables[:BODY_TABLES]:
                 conn.execute(
-                    insert(table), [{"name": f"pre{i}", "value": i} for i in range(20_000)]
+                    insert(table), [{"name": f"pre{i}", "is_active": True} for i in range(20_000)]
                 )
         loaded = interleaved(
             {
-                "sandbox, 20k rows present": (sandbox_test(db, models), fast),
-                "bare recipe, 20k rows present": (bare_test(db, models), fast),
+                "sandbox, 20k rows present": (sandbox_pattern(db), models, fast),
+                "bare recipe, 20k rows present": (bare_pattern(db), models, fast),
             },
             repeat,
         )
     return {**main, **loaded}
+
+
+# --- the escape detector's listener while no sandbox is open ----------------------------
+
+_PROBE_STATEMENTS = 2000
+
+
+def _uninstall_detector(*, flag: bool) -> None:
+    """Remove the detector's listener. ``flag=False`` also resets the class-wide events
+    flag that listening on `Engine` sets (and removing does not): "never installed"."""
+    from sqlalchemy import event
+
+    from fixturekit.db import _escapes
+
+    if _escapes.is_installed():
+        event.remove(Engine, "before_cursor_execute", _escapes._before_cursor_execute)
+    _escapes._listening = False
+    Engine._has_events = flag
+
+
+#: The states compared: before any sandbox; listener removed after the last sandbox
+#: (what fixturekit did before installing it once); installed for good, idle.
+IDLE_STATES = ("never installed", "removed after use", "installed, idle")
+
+
+def idle_listener(url: str, rounds: int) -> dict[str, list[float]]:
+    """Microseconds per statement on an engine of the application's while no sandbox is
+    open, in each of `IDLE_STATES`, alternating in one process (best of 3 x 2000
+    statements a round)."""
+    from fixturekit.db import _escapes
+
+    metadata, _ = make_schema(1)
+    results: dict[str, list[float]] = {state: [] for state in IDLE_STATES}
+    with TestDatabase(url, schema=metadata, name="bench_probe_test") as db:
+        engine: Engine = create_engine(db.url.render_as_string(hide_password=False))
+        table = metadata.tables["t00"]
+        statement = select(table.c.id).where(table.c.id == 1)
+        try:
+            with engine.connect() as conn:
+                for _ in range(rounds):
+                    for state in IDLE_STATES:
+                        if state == "installed, idle":
+                            with db.sandbox():
+                                pass  # the first sandbox installs the listener for good
+                            assert _escapes.is_installed()
+                            assert not _escapes.is_watching()
+                        else:
+                            _uninstall_detector(flag=state == "removed after use")
+                        best = float("inf")
+                        for _ in range(3):
+                            gc.disable()
+                            start = time.perf_counter()
+                            for _ in range(_PROBE_STATEMENTS):
+                                conn.execute(statement)
+                            best = min(best, time.perf_counter() - start)
+                            gc.enable()
+                        results[state].append(best * 1e6 / _PROBE_STATEMENTS)
+                conn.rollback()
+        finally:
+            engine.dispose()
+    return results
+
+
+# --- provisioning ---------------------------------------------------------------------
 
 
 def provisioning(url: str, repeat: int) -> dict[str, list[float]]:
@@ -269,6 +439,186 @@ def provisioning(url: str, repeat: int) -> dict[str, list[float]]:
     return results
 
 
+# --- report ---------------------------------------------------------------------------
+
+
+def table(header: list[str], rows: list[list[str]]) -> None:
+    print("| " + " | ".join(header) + " |")
+    print("|---" * len(header) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print()
+
+
+def report(raw: dict[str, Any], backends: list[str], repeat: int) -> None:
+    patterns = [
+        "sandbox",
+        "sandbox, shared",
+        "sandbox, no detector",
+        "bare recipe",
+        "delete rows",
+        "create/drop",
+        "clone",
+    ]
+
+    def cells(label: str, measure: Measure) -> list[str]:
+        r = raw[label]
+        return [label] + [cell(r[p], measure) if p in r else "-" for p in patterns]
+
+    print(
+        f"### Per-test overhead (setup + teardown), ms: {TABLES}-table schema, body = "
+        f"{ROWS} rows in each of {BODY_TABLES} tables + one commit + read back "
+        f"({repeat} interleaved repetitions)\n"
+    )
+    table(["backend", *patterns], [cells(label, overhead_ms) for label in backends])
+
+    print("### The issue's targets, on overhead (medians of per-repetition ratios)\n")
+    rows = []
+    for label in backends:
+        r = raw[label]
+        rows.append(
+            [
+                label,
+                shown(ratio(r["sandbox"], r["bare recipe"], overhead_ms)),
+                shown(ratio(r["sandbox, shared"], r["bare recipe"], overhead_ms)),
+                shown(ratio(r["delete rows"], r["sandbox"], overhead_ms)),
+                shown(ratio(r["create/drop"], r["sandbox"], overhead_ms)),
+                shown(ratio(r["sandbox"], r["sandbox, no detector"], overhead_ms)),
+                shown(ratio(r["clone"], r["sandbox"], overhead_ms)) if "clone" in r else "-",
+            ]
+        )
+    table(
+        [
+            "backend",
+            "sandbox / recipe (target <= 1.2)",
+            "shared / recipe",
+            "delete rows / sandbox (target >= 5)",
+            "create/drop / sandbox (target: hundreds)",
+            "detector on / off",
+            "clone / sandbox",
+        ],
+        rows,
+    )
+
+    print("### Per-test total (setup + body + teardown), ms\n")
+    table(["backend", *patterns], [cells(label, total_ms) for label in backends])
+    print("### Ratios on totals\n")
+    rows = []
+    for label in backends:
+        r = raw[label]
+        rows.append(
+            [
+                label,
+                shown(ratio(r["sandbox"], r["bare recipe"], total_ms)),
+                shown(ratio(r["delete rows"], r["sandbox"], total_ms)),
+                shown(ratio(r["create/drop"], r["sandbox"], total_ms)),
+                cell(r["sandbox"], body_ms),
+                cell(r["bare recipe"], body_ms),
+            ]
+        )
+    table(
+        [
+            "backend",
+            "sandbox / recipe",
+            "delete rows / sandbox",
+            "create/drop / sandbox",
+            "body ms, sandbox",
+            "body ms, recipe",
+        ],
+        rows,
+    )
+
+    print(
+        "### Isolation alone, ms: enter + a session opened and closed + exit, no body "
+        "(no statement reaches the database: the Python work of each side)\n"
+    )
+    rows = []
+    for label in backends:
+        r = raw[label]
+        rows.append(
+            [
+                label,
+                cell(r["sandbox, no body"], total_ms),
+                cell(r["bare recipe, no body"], total_ms),
+                shown(ratio(r["sandbox, no body"], r["bare recipe, no body"], total_ms)),
+            ]
+        )
+    table(["backend", "sandbox", "bare recipe", "sandbox / recipe"], rows)
+
+    print("### Scaling: the sandbox's overhead with fewer tables, and with rows present\n")
+    rows = []
+    for label in backends:
+        r = raw[label]
+        rows.append(
+            [
+                label,
+                cell(r["sandbox"], overhead_ms),
+                cell(r["sandbox, 3 tables"], overhead_ms),
+                shown(ratio(r["sandbox, 3 tables"], r["sandbox"], overhead_ms)),
+                cell(r["sandbox, 20k rows present"], overhead_ms),
+                cell(r["bare recipe, 20k rows present"], overhead_ms),
+                shown(
+                    ratio(
+                        r["sandbox, 20k rows present"],
+                        r["bare recipe, 20k rows present"],
+                        overhead_ms,
+                    )
+                ),
+                shown(ratio(r["sandbox, 20k rows present"], r["sandbox"], overhead_ms)),
+            ]
+        )
+    table(
+        [
+            "backend",
+            "30 tables",
+            "3 tables",
+            "3 / 30",
+            "20k rows present",
+            "recipe, 20k rows present",
+            "sandbox / recipe, rows present",
+            "rows present / none",
+        ],
+        rows,
+    )
+
+    if "idle listener" in raw:
+        print(
+            "### The escape detector with no sandbox open: microseconds per statement "
+            "(SELECT by primary key on an engine of the application's; the states "
+            "alternate in one process; medians over rounds; differences against "
+            "'never installed', paired per round)\n"
+        )
+        rows = []
+        for label, results in raw["idle listener"].items():
+            never = results["never installed"]
+            row = [label, f"{statistics.median(never):.2f}"]
+            for state in IDLE_STATES[1:]:
+                differences = [b - a for a, b in zip(never, results[state], strict=True)]
+                row.append(
+                    f"{statistics.median(results[state]):.2f} "
+                    f"({statistics.median(differences):+.2f})"
+                )
+            rows.append(row)
+        table(["backend", *IDLE_STATES], rows)
+
+    if "provisioning" in raw:
+        p = raw["provisioning"]
+        print(f"### PostgreSQL per-worker provisioning, seconds ({TABLES} tables)\n")
+        table(
+            [
+                "build the schema (no xdist)",
+                "first worker: build template + clone",
+                "next worker: clone only",
+            ],
+            [
+                [
+                    f"{statistics.median(p[k]):.3f} ({min(p[k]):.3f}-{max(p[k]):.3f})"
+                    for k in ("build schema", "first worker", "next worker")
+                ]
+            ],
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="3 repetitions, fewer tests")
@@ -288,75 +638,19 @@ def main(argv: list[str] | None = None) -> int:
     for label, url in backends.items():
         print(f"running {label}...", file=sys.stderr)
         raw[label] = backend_run(label, url, args.quick, repeat)
+    print("running the idle-listener probe...", file=sys.stderr)
+    raw["idle listener"] = {
+        label: idle_listener(url, 5 if args.quick else 15)
+        for label, url in backends.items()
+        if label != "sqlite file"
+    }
     if args.postgres:
         print("running provisioning...", file=sys.stderr)
         raw["provisioning"] = provisioning(args.postgres, 2 if args.quick else 3)
     if args.json:
         print(json.dumps(raw, indent=2))
         return 0
-
-    print(
-        f"### Per-test cost, ms: {TABLES}-table schema, body = {ROWS} rows in "
-        f"{BODY_TABLES} tables + one commit ({repeat} repetitions)\n"
-    )
-    strategies = ["sandbox", "sandbox, shared", "bare recipe", "delete rows", "create/drop"]
-    print("| backend | " + " | ".join(strategies) + " |")
-    print("|---" * (len(strategies) + 1) + "|")
-    for label in backends:
-        print(f"| {label} | " + " | ".join(cell(raw[label][s]) for s in strategies) + " |")
-    print("\n### Ratios (medians of per-repetition ratios)\n")
-    print(
-        "| backend | sandbox / bare recipe (target <= 1.2) | shared / bare | "
-        "delete rows / sandbox (target >= 5) | create/drop / sandbox |"
-    )
-    print("|---|---|---|---|---|")
-    for label in backends:
-        r = raw[label]
-        print(
-            f"| {label} | {ratio(r['sandbox'], r['bare recipe']):.2f}x | "
-            f"{ratio(r['sandbox, shared'], r['bare recipe']):.2f}x | "
-            f"{ratio(r['delete rows'], r['sandbox']):.1f}x | "
-            f"{ratio(r['create/drop'], r['sandbox']):.0f}x |"
-        )
-    print("\n### Isolation alone, ms: enter + a session opened and closed + exit, no body\n")
-    print("| backend | sandbox | bare recipe | sandbox / bare |")
-    print("|---|---|---|---|")
-    for label in backends:
-        r = raw[label]
-        print(
-            f"| {label} | {cell(r['sandbox, empty body'])} | "
-            f"{cell(r['bare recipe, empty body'])} | "
-            f"{ratio(r['sandbox, empty body'], r['bare recipe, empty body']):.2f}x |"
-        )
-    print("\n### Scaling: the sandbox's cost with fewer tables, and with rows present\n")
-    print(
-        "| backend | sandbox, 30 tables | sandbox, 3 tables | 3 / 30 | "
-        "sandbox, 20k rows present | bare, 20k rows present | sandbox / bare |"
-    )
-    print("|---|---|---|---|---|---|---|")
-    for label in backends:
-        r = raw[label]
-        print(
-            f"| {label} | {cell(r['sandbox'])} | {cell(r['sandbox, 3 tables'])} | "
-            f"{ratio(r['sandbox, 3 tables'], r['sandbox']):.2f}x | "
-            f"{cell(r['sandbox, 20k rows present'])} | "
-            f"{cell(r['bare recipe, 20k rows present'])} | "
-            f"{ratio(r['sandbox, 20k rows present'], r['bare recipe, 20k rows present']):.2f}x |"
-        )
-    if "provisioning" in raw:
-        p = raw["provisioning"]
-        print(f"\n### PostgreSQL per-worker provisioning, seconds ({TABLES} tables)\n")
-        print(
-            "| build the schema (no xdist) | first worker: build template + clone | "
-            "next worker: clone only |"
-        )
-        print("|---|---|---|")
-        print(
-            " | ".join(
-                f"{statistics.median(p[k]):.3f} ({min(p[k]):.3f}-{max(p[k]):.3f})"
-                for k in ("build schema", "first worker", "next worker")
-            ).join(("| ", " |"))
-        )
+    report(raw, list(backends), repeat)
     return 0
 
 

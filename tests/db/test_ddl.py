@@ -61,6 +61,23 @@ def test_temporary_tables_are_allowed_in_a_sandbox(db: TestDatabase) -> None:
         )
 
 
+def test_ddl_outside_the_sandboxs_connection_is_not_refused(db: TestDatabase) -> None:
+    if db.backend not in ("mysql", "mariadb"):
+        pytest.skip("only MySQL and MariaDB refuse DDL; the others roll it back")
+    with db.sandbox():  # the guard is per engine now: it must spare other connections
+        pass
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE outside_sandbox (id INTEGER)")
+    with db.sandbox(detect_escapes=False) as sandbox, db.engine.begin() as other:
+        other.exec_driver_sql("DROP TABLE outside_sandbox")
+        with pytest.raises(SandboxError, match="refusing CREATE"):
+            sandbox.connection.exec_driver_sql("CREATE TABLE inside_sandbox (id INTEGER)")
+    with db.engine.connect() as conn:
+        tables = inspect(conn).get_table_names()
+    assert "outside_sandbox" not in tables
+    assert "inside_sandbox" not in tables
+
+
 @pytest.mark.asyncio
 async def test_ddl_in_an_async_sandbox_is_refused_on_mysql(db: TestDatabase) -> None:
     if db.backend not in ("mysql", "mariadb"):

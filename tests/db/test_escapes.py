@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from fixturekit.db import SandboxEscapeError, TestDatabase, _escapes
-from fixturekit.db._escapes import is_listening
+from fixturekit.db._escapes import is_installed, is_tracking, is_watching
 
 from .conftest import User, count, names, users
 
@@ -61,7 +61,8 @@ def test_a_commit_on_the_apps_own_engine_is_reported_with_statement_and_caller(
     assert escape.frames[-1].name == "app_sign_up"
     with db.engine.connect() as conn:
         assert names(conn) == ["leaked"]  # it did leak: that is what is reported
-    assert not is_listening()
+    assert not is_watching()
+    assert not is_tracking()  # the commit/rollback listeners went with the last sandbox
 
 
 def test_reads_on_another_engine_are_not_reported(db: TestDatabase, app_engine: Engine) -> None:
@@ -134,28 +135,58 @@ def test_writes_through_the_test_databases_own_engine_are_escapes_too(
         sandbox.stop()
 
 
-def test_detect_escapes_false_reports_nothing_and_installs_no_listener(
+def test_detect_escapes_false_reports_nothing_and_watches_nothing(
     db: TestDatabase, app_engine: Engine
 ) -> None:
     with db.sandbox(detect_escapes=False):
-        assert not is_listening()
+        assert not is_watching()
         app_sign_up(app_engine, "unwatched")
     with db.engine.connect() as conn:
         assert names(conn) == ["unwatched"]
 
 
-def test_the_listeners_stay_until_the_last_sandbox_closes(
+def test_the_listener_is_installed_once_and_is_idle_while_no_sandbox_watches(
     db: TestDatabase, app_engine: Engine
 ) -> None:
-    assert not is_listening()
-    with db.sandbox():
-        assert is_listening()
-        second = db.async_sandbox()  # not started: changes nothing
-        assert second.isolation == "transaction"
-        assert is_listening()
-    assert not is_listening()
+    for _ in range(3):
+        with db.sandbox():
+            assert is_installed()
+            assert is_watching()
+            second = db.async_sandbox()  # not started: changes nothing
+            assert second.isolation == "transaction"
+        assert is_installed()  # stays for the process: adding/removing costs more
+        assert not is_watching()
     assert not _escapes._owned  # no sandbox connection is remembered
+    assert not _escapes._pending
     app_sign_up(app_engine, "after")  # no sandbox open: not the detector's business
+    assert not _escapes._pending
+    assert not is_tracking()
+    with db.sandbox():  # ...and the next sandbox does not inherit it
+        pass
+    # Installed once, not once per sandbox: a leak is reported once.
+    sandbox = db.sandbox().start()
+    app_sign_up(app_engine, "leaked once")
+    with pytest.raises(SandboxEscapeError) as caught:
+        sandbox.stop()
+    assert [escape.statement.split()[:3] for escape in caught.value.escapes] == [
+        ["INSERT", "INTO", "users"]
+    ]
+
+
+def test_a_write_committed_after_the_last_sandbox_closed_is_never_reported(
+    db: TestDatabase, app_engine: Engine
+) -> None:
+    with app_engine.connect() as conn:
+        with db.sandbox():
+            conn.execute(insert(users), {"name": "pending"})  # not committed yet
+        assert not is_watching()
+        assert not _escapes._pending  # forgotten with the last sandbox
+        conn.commit()  # outside any sandbox
+        with db.sandbox():
+            pass  # nothing to report: it committed while no sandbox watched
+    assert not is_tracking()
+    with db.engine.connect() as conn:
+        assert names(conn) == ["pending"]
 
 
 def test_an_escape_during_a_failing_test_is_a_note_on_the_tests_error(
@@ -208,7 +239,7 @@ async def test_an_async_engine_of_the_app_is_reported_with_the_awaiting_coroutin
         "test_an_async_engine_of_the_app_is_reported_with_the_awaiting_coroutine",
         "app_async_sign_up",
     ]
-    assert not is_listening()
+    assert not is_watching()
 
 
 @pytest.mark.asyncio

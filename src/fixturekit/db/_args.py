@@ -22,10 +22,12 @@ def keywords(fn: Callable[P, R]) -> Callable[P, R]:
         if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "self"
     ]
 
+    known = frozenset(valid)
+
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        unknown = [name for name in kwargs if name not in valid]
-        if unknown:
+        if kwargs and not known.issuperset(kwargs):
+            unknown = [name for name in kwargs if name not in known]
             close = difflib.get_close_matches(unknown[0], valid, n=1)
             hint = f" (did you mean {close[0]}=?)" if close else ""
             raise TypeError(

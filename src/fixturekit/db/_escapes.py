@@ -17,9 +17,14 @@ the thread and the frames of the code that ran it (outside SQLAlchemy and asynci
 async engines the frames of the awaiting coroutines), and the sandbox reports its
 escapes when it exits.
 
-The listeners are removed when the last watching sandbox exits, so a run without
-sandboxes pays nothing, and one with sandboxes pays a dictionary lookup per statement
-of the sandbox's own connection.
+The ``before_cursor_execute`` listener is installed on `Engine` when the first
+watching sandbox opens and stays for the rest of the process (adding and removing a
+class-level listener costs more than a whole bare savepoint test); with no sandbox
+watching it returns at its first check, so nothing is recorded or reported outside
+sandboxes. A statement on a sandbox's own connection costs one dictionary lookup. The
+transaction-tracking listeners (``after_cursor_execute``, ``commit``, ``rollback``) are
+installed only once a foreign write is pending, and removed when the last watching
+sandbox exits.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import sys
 import threading
 import traceback
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
@@ -39,13 +44,13 @@ from sqlalchemy.engine import URL, Connection, Engine
 __all__ = [
     "Escape",
     "Watch",
+    "enter",
     "identity",
     "ignore_engine",
-    "is_listening",
-    "own_connection",
-    "release_connection",
-    "unwatch",
-    "watch",
+    "is_installed",
+    "is_tracking",
+    "is_watching",
+    "leave",
 ]
 
 #: Statements that change the database (after leading comments).
@@ -115,12 +120,17 @@ class Escape:
         return "\n".join(lines)
 
 
-@dataclass(eq=False)
 class Watch:
     """One sandbox's interest: the database it watches and the escapes seen so far."""
 
-    identity: tuple[object, ...]
-    escapes: list[Escape] = field(default_factory=list)
+    __slots__ = ("escapes", "identity")
+
+    def __init__(self, identity: tuple[object, ...]) -> None:
+        self.identity = identity
+        self.escapes: list[Escape] = []
+
+    def __repr__(self) -> str:
+        return f"<Watch {self.identity!r}: {len(self.escapes)} escapes>"
 
 
 # --- identities -----------------------------------------------------------------------
@@ -182,62 +192,65 @@ def ignore_engine(engine: Engine) -> Engine:
     return engine
 
 
-def own_connection(dbapi_connection: object) -> None:
-    """Statements on ``dbapi_connection`` belong to an open sandbox."""
+def enter(dbapi_connection: object | None, engine: Engine | None) -> Watch | None:
+    """A sandbox opens: statements on ``dbapi_connection`` (None: it has none) are its
+    own, and it watches ``engine``'s database (None: it watches nothing). Returns its
+    watch, or None when there is nothing to watch (or a private memory database)."""
+    found = _engine_identity(engine) if engine is not None else None
     with _lock:
-        key = id(dbapi_connection)
-        _owned[key] = _owned.get(key, 0) + 1
-
-
-def release_connection(dbapi_connection: object) -> None:
-    with _lock:
-        key = id(dbapi_connection)
-        left = _owned.get(key, 0) - 1
-        if left > 0:
-            _owned[key] = left
-        else:
-            _owned.pop(key, None)
-
-
-def watch(engine: Engine) -> Watch | None:
-    """Start watching ``engine``'s database; None for a private memory database."""
-    found = _engine_identity(engine)
-    if found is None:
-        return None
-    new = Watch(found)
-    with _lock:
+        if dbapi_connection is not None:
+            key = id(dbapi_connection)
+            _owned[key] = _owned.get(key, 0) + 1
+        if found is None:
+            return None
+        new = Watch(found)
         _watches.append(new)
-        _listen()
+        if not _listening:
+            _listen()
     return new
 
 
-def unwatch(watched: Watch) -> list[Escape]:
-    """Stop watching; return the escapes seen while watching."""
+def leave(dbapi_connection: object | None, watched: Watch | None) -> list[Escape]:
+    """The sandbox that `enter` returned ``watched`` for closes: its escapes."""
     with _lock:
+        if dbapi_connection is not None:
+            key = id(dbapi_connection)
+            left = _owned.get(key, 0) - 1
+            if left > 0:
+                _owned[key] = left
+            else:
+                _owned.pop(key, None)
+        if watched is None:
+            return []
         if watched in _watches:
             _watches.remove(watched)
         if not _watches:
             _pending.clear()
-            _unlisten()
+            if _tracking:
+                _untrack_transactions()
     return watched.escapes
 
 
-def is_listening() -> bool:
-    """True while any listener of the detector is installed on `Engine`."""
-    return any(
-        event.contains(Engine, name, fn)
-        for name, fn in (
-            ("before_cursor_execute", _before_cursor_execute),
-            ("after_cursor_execute", _after_cursor_execute),
-            ("commit", _commit),
-            ("rollback", _rollback),
-        )
-    )
+def is_watching() -> bool:
+    """True while a sandbox watches for escapes (the listener only acts then)."""
+    return bool(_watches)
+
+
+def is_installed() -> bool:
+    """True once the detector's ``before_cursor_execute`` listener is on `Engine`."""
+    return event.contains(Engine, "before_cursor_execute", _before_cursor_execute)
+
+
+def is_tracking() -> bool:
+    """True while the transaction-tracking listeners are on `Engine`."""
+    return any(event.contains(Engine, name, fn) for name, fn in _tracking_listeners())
 
 
 def _listen() -> None:
-    # One listener while sandboxes are open; the others (see _track_transactions) only
-    # once a write on a foreign connection is pending, which is rare.
+    # Installed once per process, on the first watching sandbox: with no sandbox
+    # watching, the listener returns at its first check. The others (see
+    # _track_transactions) only once a write on a foreign connection is pending, which
+    # is rare.
     global _listening
     if not _listening:
         event.listen(Engine, "before_cursor_execute", _before_cursor_execute)
@@ -260,11 +273,8 @@ def _track_transactions() -> None:
         _tracking = True
 
 
-def _unlisten() -> None:
-    global _listening, _tracking
-    if _listening:
-        event.remove(Engine, "before_cursor_execute", _before_cursor_execute)
-        _listening = False
+def _untrack_transactions() -> None:
+    global _tracking
     if _tracking:
         for name, function in _tracking_listeners():
             event.remove(Engine, name, function)
@@ -326,6 +336,8 @@ def _before_cursor_execute(
     context: Any,
     executemany: bool,
 ) -> None:
+    if not _watches:
+        return  # no sandbox watching: installed for good, but idle
     dbapi = _dbapi(conn)
     if dbapi is None or id(dbapi) in _owned:
         return  # a sandbox's own statement (the common case): as cheap as possible

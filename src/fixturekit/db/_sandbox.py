@@ -60,8 +60,21 @@ _busy: weakref.WeakKeyDictionary[Engine, DatabaseSandbox] = weakref.WeakKeyDicti
 
 
 class _Tracker:
+    """The sessions that began in one sandbox (the set is made on the first one)."""
+
+    __slots__ = ("sessions",)
+
     def __init__(self) -> None:
-        self.sessions: weakref.WeakSet[Session] = weakref.WeakSet()
+        self.sessions: weakref.WeakSet[Session] | None = None
+
+    def add(self, session: Session) -> None:
+        if self.sessions is None:
+            self.sessions = weakref.WeakSet()
+        self.sessions.add(session)
+
+    def close_all(self) -> list[Session]:
+        """The sessions to close (those still alive)."""
+        return list(self.sessions) if self.sessions else []
 
 
 def _after_begin(session: Session, transaction: Any, connection: Connection) -> None:
@@ -69,7 +82,7 @@ def _after_begin(session: Session, transaction: Any, connection: Connection) -> 
     if tracker is None and _open_engines:
         tracker = _open_engines.get(connection.engine)
     if tracker is not None:
-        tracker.sessions.add(session)
+        tracker.add(session)
 
 
 _listening = False
@@ -89,6 +102,19 @@ def _track(connection: Connection | None, engine: Engine | None = None) -> _Trac
     return tracker
 
 
+#: Sandbox connections whose DDL is refused (MySQL/MariaDB), and the engines that have
+#: the listener doing it: one listener per engine, installed with its first sandbox
+#: (a listener per connection would cost more than the rest of a sandbox).
+_guarded: set[Connection] = set()
+_guarded_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _guard_ddl(engine: Engine) -> None:
+    if engine not in _guarded_engines:
+        event.listen(engine, "before_cursor_execute", _refuse_ddl)
+        _guarded_engines.add(engine)
+
+
 def _refuse_ddl(
     conn: Connection,
     cursor: DBAPICursor,
@@ -97,6 +123,8 @@ def _refuse_ddl(
     context: Any,
     executemany: bool,
 ) -> None:
+    if conn not in _guarded:
+        return  # not a sandbox's connection (or its sandbox has closed)
     match = _DDL.match(statement)
     if match is not None:
         shown = " ".join(statement.split())
@@ -111,6 +139,8 @@ def _refuse_ddl(
 
 
 def _check_options(kw: dict[str, Any], what: str) -> None:
+    if not kw:
+        return
     clash = sorted(set(kw) & set(_SANDBOX_OPTIONS))
     if clash:
         raise TypeError(
@@ -288,16 +318,18 @@ class DatabaseSandbox:
                 "connection, so only one sync sandbox can run at a time; close the other "
                 "first, or use a file database (sqlite:///app.db) for sandboxes that overlap"
             )
+        if self._ddl_guard:
+            _guard_ddl(self._engine)
         connection = self._engine.connect()
         try:
             self._transaction = connection.begin()
-            if self._ddl_guard:
-                event.listen(connection, "before_cursor_execute", _refuse_ddl)
             self._dbapi = connection.connection.dbapi_connection
         except BaseException:
             connection.close()
             raise
         self._connection = connection
+        if self._ddl_guard:
+            _guarded.add(connection)
         self._tracker = _track(connection)
         if self._single:
             _busy[self._engine] = self
@@ -315,17 +347,12 @@ class DatabaseSandbox:
         self._token = _publish(_context.current_session, self._getter)
 
     def _begin_watch(self) -> None:
-        if self._dbapi is not None:
-            _escapes.own_connection(self._dbapi)
-        if self._watched is not None:
-            self._watch = _escapes.watch(self._watched)
+        self._watch = _escapes.enter(self._dbapi, self._watched)
 
     def _end_watch(self) -> list[_escapes.Escape]:
-        if self._dbapi is not None:
-            _escapes.release_connection(self._dbapi)
-            self._dbapi = None
+        dbapi, self._dbapi = self._dbapi, None
         watched, self._watch = self._watch, None
-        return _escapes.unwatch(watched) if watched is not None else []
+        return _escapes.leave(dbapi, watched)
 
     def _running(self) -> None:
         if not self._open:
@@ -441,7 +468,7 @@ class DatabaseSandbox:
             if self._shared is not None:
                 self._shared.close()
             if tracker is not None:
-                for session in list(tracker.sessions):
+                for session in tracker.close_all():
                     session.close()
         finally:
             try:
@@ -452,9 +479,10 @@ class DatabaseSandbox:
             finally:
                 try:
                     if connection is not None:
-                        connection.close()
                         _open.pop(connection, None)
-                    if _busy.get(self._engine) is self:
+                        _guarded.discard(connection)
+                        connection.close()
+                    if self._single and _busy.get(self._engine) is self:
                         del _busy[self._engine]
                     self._connection = self._transaction = self._tracker = None
                     self._shared = None
@@ -545,22 +573,22 @@ class AsyncDatabaseSandbox:
             self._clone_engine = self._clone.async_engine()
             self._tracker = _track(None, self._clone_engine.sync_engine)
         else:
+            if self._ddl_guard:
+                _guard_ddl(self._engine.sync_engine)
             connection = await self._engine.connect()
             try:
                 self._transaction = await connection.begin()
                 sync = connection.sync_connection
                 assert sync is not None
-                if self._ddl_guard:
-                    event.listen(sync, "before_cursor_execute", _refuse_ddl)
-                self._tracker = _track(sync)
                 self._dbapi = sync.connection.dbapi_connection
             except BaseException:
                 await connection.close()
                 raise
             self._connection = connection
-            _escapes.own_connection(self._dbapi)
-        if self._watched is not None:
-            self._watch = _escapes.watch(self._watched)
+            if self._ddl_guard:
+                _guarded.add(sync)
+            self._tracker = _track(sync)
+        self._watch = _escapes.enter(self._dbapi, self._watched)
         self._open = True
         self._token = _publish(_context.current_async_session, self._getter)
         return self
@@ -680,7 +708,7 @@ class AsyncDatabaseSandbox:
             if self._shared is not None:
                 await self._shared.close()
             if tracker is not None:
-                for session in list(tracker.sessions):
+                for session in tracker.close_all():
                     proxy = async_session(session)
                     if proxy is not None:
                         await proxy.close()
@@ -694,21 +722,19 @@ class AsyncDatabaseSandbox:
                 try:
                     if connection is not None:
                         sync = connection.sync_connection
-                        await connection.close()
                         if sync is not None:
                             _open.pop(sync, None)
+                            _guarded.discard(sync)
+                        await connection.close()
                     self._connection = self._transaction = None
                     self._tracker = self._shared = None
                     self._open = False
                     for maker, saved, _scoped in reversed(self._bound):
                         _restore(maker, saved)
                     self._bound.clear()
-                    if self._dbapi is not None:
-                        _escapes.release_connection(self._dbapi)
-                        self._dbapi = None
+                    dbapi, self._dbapi = self._dbapi, None
                     watched, self._watch = self._watch, None
-                    if watched is not None:
-                        escapes = _escapes.unwatch(watched)
+                    escapes = _escapes.leave(dbapi, watched)
                 finally:
                     clone, self._clone = self._clone, None
                     engine, self._clone_engine = self._clone_engine, None
