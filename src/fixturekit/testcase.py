@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from fixturekit import _seed
+from fixturekit._notes import NOTES_SHOWN, add_note
 from fixturekit.clock import Clock, TimeLike
 from fixturekit.harness import Fake, Harness, Timeline
 
@@ -200,10 +201,9 @@ class _SeedReportingResult:
         if text is None or not isinstance(err, tuple) or len(err) != 3:
             return
         exc = err[1]
-        if isinstance(exc, BaseException) and hasattr(exc, "add_note"):
-            if text not in getattr(exc, "__notes__", ()):
-                exc.add_note(text)
-        else:  # Python 3.10
+        if isinstance(exc, BaseException):
+            add_note(exc, text)
+        if not NOTES_SHOWN:  # Python 3.10 prints no notes: show the text on stderr
             sys.stderr.write(text + "\n")
 
     def addError(self, test: Any, err: Any) -> None:

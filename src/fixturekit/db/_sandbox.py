@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from fixturekit import _context
+from fixturekit._notes import NOTES_SHOWN, add_note
 from fixturekit.db import _escapes
 from fixturekit.db._errors import SandboxError, SandboxEscapeError
 
@@ -228,10 +229,9 @@ def _escape_error(kind: str, url: URL, escapes: list[_escapes.Escape]) -> Sandbo
 
 def _report_in_flight(error: SandboxEscapeError, exc: BaseException) -> bool:
     """Add ``error`` to the test's own exception as a note; False if notes are missing."""
-    add_note = getattr(exc, "add_note", None)  # Python 3.11+
-    if add_note is None:
+    if not NOTES_SHOWN:
         return False
-    add_note(f"fixturekit: {error}")
+    add_note(exc, f"fixturekit: {error}")
     return True
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
+from fixturekit._notes import add_note
 from fixturekit.factories import _random
 from fixturekit.factories._declarations import Declaration, PostBuild, SubFactory, Traits
 from fixturekit.factories._inference import OMIT, ModelInfo, model_info, model_kind
@@ -471,12 +472,12 @@ class Factory(Generic[T]):
         try:
             obj: T = plan.info.construct(values)
         except Exception as exc:
-            if hasattr(exc, "add_note"):
-                shown = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
-                exc.add_note(
-                    f"raised by {plan.info.model.__qualname__} for the values that "
-                    f"{cls.__qualname__} made ({what.replace('()', f'({shown})')})"
-                )
+            shown = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
+            add_note(
+                exc,
+                f"raised by {plan.info.model.__qualname__} for the values that "
+                f"{cls.__qualname__} made ({what.replace('()', f'({shown})')})",
+            )
             raise
         if plan.hooks:
             for name, hook in plan.hooks.items():

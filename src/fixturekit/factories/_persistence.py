@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fixturekit import _context
+from fixturekit._notes import add_note
 
 if TYPE_CHECKING:
     from fixturekit.factories._factory import Factory
@@ -70,6 +71,5 @@ def flush(factory: type[Factory[Any]], session: Any, what: str) -> None:
     try:
         session.flush()
     except Exception as exc:
-        if hasattr(exc, "add_note"):
-            exc.add_note(f"raised while flushing the rows {what} made")
+        add_note(exc, f"raised while flushing the rows {what} made")
         raise
