@@ -33,10 +33,11 @@ are about this), **total** = setup + body + teardown. The patterns:
 * ``clone``: ``db.sandbox(isolation="clone")``: a database per test from the template.
 
 Every pattern uses the test database's engine (on SQLite with fixturekit's begin hook,
-which the bare recipe also needs to be correct). Repetitions are interleaved with the
-order rotating; a cell is the median over all timed tests of that pattern, with the
-range of the per-repetition medians in parentheses; a ratio is the median over
-repetitions of the ratio of the two patterns' medians in that repetition.
+which the bare recipe also needs to be correct). The patterns are interleaved test by
+test, in a random order every round (see `interleaved`); a cell is the median over all timed
+tests of that pattern, with the range of the per-repetition medians in parentheses; a
+ratio is the median over repetitions of the ratio of the two patterns' medians in that
+repetition.
 
 Then: isolation alone (no body at all: enter, a session opened and closed, exit), the
 scaling checks (a 3-table schema; 20,000 rows already present), the escape detector's
@@ -52,6 +53,7 @@ import datetime
 import gc
 import json
 import os
+import random
 import statistics
 import sys
 import time
@@ -79,6 +81,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, registry
+from sqlalchemy.pool import NullPool
 
 from fixturekit.db import TestDatabase
 
@@ -124,15 +127,15 @@ def body(session: Session, models: list[type]) -> None:
     for model in models[:BODY_TABLES]:
         rows = []
         for i in range(ROWS):
-            row = model()
-            row.name = f"{model.__name__.lower()}-{i}"  # type: ignore[attr-defined]
-            row.email = f"user{i}@example.com"  # type: ignore[attr-defined]
-            row.amount = Decimal("9.99")  # type: ignore[attr-defined]
-            row.created_at = NOW  # type: ignore[attr-defined]
-            row.is_active = True  # type: ignore[attr-defined]
-            row.note = "note"  # type: ignore[attr-defined]
+            row: Any = model()
+            row.name = f"{model.__name__.lower()}-{i}"
+            row.email = f"user{i}@example.com"
+            row.amount = Decimal("9.99")
+            row.created_at = NOW
+            row.is_active = True
+            row.note = "note"
             if parents:
-                row.parent_id = parents[i].id  # type: ignore[attr-defined]
+                row.parent_id = parents[i].id
             session.add(row)
             rows.append(row)
         session.flush()
@@ -140,9 +143,8 @@ def body(session: Session, models: list[type]) -> None:
     session.commit()
     for model in models[:BODY_TABLES]:
         names = [f"{model.__name__.lower()}-{i}" for i in range(ROWS)]
-        found = session.scalar(
-            select(func.count()).select_from(model).where(model.name.in_(names))  # type: ignore[attr-defined]
-        )
+        column: Any = model.name  # type: ignore[attr-defined]
+        found = session.scalar(select(func.count()).select_from(model).where(column.in_(names)))
         assert found == ROWS, f"{model.__name__}: {found} rows, expected {ROWS}: isolation broke"
 
 
@@ -220,46 +222,56 @@ def create_drop_pattern(empty: TestDatabase, metadata: MetaData) -> Pattern:
 Phases = tuple[float, float, float]
 
 
-def run_tests(
-    pattern: Pattern, models: list[type] | None, number: int, *, empty_body: bool = False
-) -> list[Phases]:
+def run_test(pattern: Pattern, models: list[type] | None) -> Phases:
+    """One timed test; ``models=None``: no body at all."""
     setup, teardown = pattern
     clock = time.perf_counter
-    timed: list[Phases] = []
-    gc.collect()
-    gc.disable()
-    try:
-        for _ in range(number):
-            t0 = clock()
-            session, state = setup()
-            t1 = clock()
-            if not empty_body:
-                assert models is not None
-                body(session, models)
-            t2 = clock()
-            teardown(session, state)
-            t3 = clock()
-            timed.append((t1 - t0, t2 - t1, t3 - t2))
-    finally:
-        gc.enable()
-    return timed
+    t0 = clock()
+    session, state = setup()
+    t1 = clock()
+    if models is not None:
+        body(session, models)
+    t2 = clock()
+    teardown(session, state)
+    t3 = clock()
+    return (t1 - t0, t2 - t1, t3 - t2)
 
 
 Case = tuple[Pattern, list[type] | None, int]
 
 
 def interleaved(cases: dict[str, Case], repeat: int) -> dict[str, list[list[Phases]]]:
-    """Per case, per repetition, the timed tests; the order rotates every repetition."""
+    """Per case, per repetition, the timed tests.
+
+    Interleaved test by test, so that load changes on the machine hit every pattern
+    alike: a repetition is rounds of one test per pattern, in a new random order every
+    round (a fixed or rotating order would always run a pattern right after the same
+    other one, and a test is slower after a heavy one); a pattern with fewer tests than
+    rounds (the slow ones) takes part in every n-th round only. The garbage collector
+    runs between rounds, not inside tests.
+    """
+    shuffle = random.Random(20260101).shuffle
     results: dict[str, list[list[Phases]]] = {name: [] for name in cases}
     names = list(cases)
+    rounds = max(number for _, _, number in cases.values())
+    stride = {name: max(rounds // cases[name][2], 1) for name in names}
     for name in names:  # warm-up
-        pattern, models, _ = cases[name]
-        run_tests(pattern, models, 1, empty_body=models is None)
-    for rep in range(repeat):
-        order = names[rep % len(names) :] + names[: rep % len(names)]
-        for name in order:
-            pattern, models, number = cases[name]
-            results[name].append(run_tests(pattern, models, number, empty_body=models is None))
+        run_test(*cases[name][:2])
+    for _ in range(repeat):
+        timed: dict[str, list[Phases]] = {name: [] for name in names}
+        for round_ in range(rounds):
+            order = names[:]
+            shuffle(order)
+            gc.collect()
+            gc.disable()
+            try:
+                for name in order:
+                    if round_ % stride[name] == 0 and len(timed[name]) < cases[name][2]:
+                        timed[name].append(run_test(*cases[name][:2]))
+            finally:
+                gc.enable()
+        for name in names:
+            results[name].append(timed[name])
     return results
 
 
@@ -304,7 +316,7 @@ def shown(value: float) -> str:
 def backend_run(label: str, url: str, quick: bool, repeat: int) -> dict[str, Any]:
     metadata, models = make_schema(TABLES)
     small_metadata, small_models = make_schema(BODY_TABLES)
-    fast = 40 if quick else 200
+    fast = 60 if quick else 200
     slow = 2 if quick else 5
     if label == "sqlite file" or label.startswith(("postgresql", "mysql")):
         slow = 1 if quick else 3
@@ -322,12 +334,17 @@ def backend_run(label: str, url: str, quick: bool, repeat: int) -> dict[str, Any
             "delete rows": (delete_pattern(db, metadata), models, max(fast // 4, 5)),
             "create/drop": (create_drop_pattern(empty, metadata), models, slow),
             "sandbox, 3 tables": (sandbox_pattern(small), small_models, fast),
-            "sandbox, no body": (sandbox_pattern(db), None, fast * 3),
-            "bare recipe, no body": (bare_pattern(db), None, fast * 3),
         }
         if clonable:
             cases["clone"] = (sandbox_pattern(db, isolation="clone"), models, slow)
         main = interleaved(cases, repeat)
+        alone = interleaved(
+            {
+                "sandbox, no body": (sandbox_pattern(db), None, fast * 3),
+                "bare recipe, no body": (bare_pattern(db), None, fast * 3),
+            },
+            repeat,
+        )
         # Rows already present must not make the sandbox slower.
         with db.engine.begin() as conn:
             for table in metadata.sorted_tables[:BODY_TABLES]:
@@ -341,7 +358,7 @@ def backend_run(label: str, url: str, quick: bool, repeat: int) -> dict[str, Any
             },
             repeat,
         )
-    return {**main, **loaded}
+    return {**main, **alone, **loaded}
 
 
 # --- the escape detector's listener while no sandbox is open ----------------------------
@@ -376,7 +393,9 @@ def idle_listener(url: str, rounds: int) -> dict[str, list[float]]:
     metadata, _ = make_schema(1)
     results: dict[str, list[float]] = {state: [] for state in IDLE_STATES}
     with TestDatabase(url, schema=metadata, name="bench_probe_test") as db:
-        engine: Engine = create_engine(db.url.render_as_string(hide_password=False))
+        engine: Engine = create_engine(
+            db.url.render_as_string(hide_password=False), poolclass=NullPool
+        )
         table = metadata.tables["t00"]
         statement = select(table.c.id).where(table.c.id == 1)
         try:
