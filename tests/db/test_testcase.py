@@ -169,3 +169,27 @@ def test_db_session_without_a_database_says_what_to_set() -> None:
     result = run(Case)
     assert len(result.errors) == 1
     assert "give the class a database, e.g. database = TestDatabase(" in result.errors[0][1]
+
+
+@pytest.mark.parametrize("url", BACKENDS)
+def test_factories_create_into_the_test_cases_sandbox_without_a_session(url: str) -> None:
+    import fixturekit as fk
+
+    class UserFactory(fk.Factory[User], register=False):
+        name = fk.Sequence(lambda n: f"user{n}")
+
+    database = TestDatabase(url, schema=metadata, name=unique_name())
+
+    class Created(HarnessTestCase):
+        def test_create(self) -> None:
+            user = UserFactory.create()  # no session: the sandbox's shared one
+            assert self.db_session.get(User, user.id) is user
+            assert count(self.db_session) == 1
+
+        def test_then_empty(self) -> None:
+            assert count(self.db_session) == 0
+
+    Created.database = database
+    result = run(Created)
+    assert problems(result) == []
+    assert result.testsRun == 2
