@@ -4,9 +4,17 @@ Loaded automatically through the ``pytest11`` entry point. Loading it imports no
 but pytest and the standard library; fixturekit's blocks are imported by the fixtures
 that use them.
 
-Fixtures: ``clock``, ``harness``, ``fixturekit_seed``, plus one per fake registered
-with `register_fake`. Markers: ``clock`` (alias ``fixturekit_clock``). Option:
-``--fixturekit-seed``.
+Fixtures: ``clock``, ``harness``, ``fixturekit_seed``; the fakes ``mailer``,
+``job_queue``, ``payments``, ``http_mock`` and ``tokens``; the database fixtures
+``fixturekit_database``, ``db_sandbox``, ``db_session`` (and, with pytest-asyncio,
+``async_db_sandbox`` and ``async_db_session``); ``network_guard``; plus one per fake or
+factory registered with `register_fake` / `register_factory`.
+
+Markers: ``clock`` (alias ``fixturekit_clock``), ``allow_network`` (alias
+``fixturekit_allow_network``), ``db`` (alias ``fixturekit_db``). Options:
+``--fixturekit-seed``, ``--fixturekit-reuse-db``; ini options ``fixturekit_database_url``,
+``fixturekit_schema``, ``fixturekit_strict``, ``fixturekit_network_guard`` and
+``fixturekit_allow_hosts``.
 """
 
 from __future__ import annotations
@@ -458,6 +466,43 @@ tokens = _fake_fixture(
 )
 
 
+def _strict(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getini("fixturekit_strict"))
+
+
+@pytest.fixture
+def mailer(request: pytest.FixtureRequest, harness: Harness) -> FakeMailer:
+    """A running fixturekit.FakeMailer on the test's clock, joined to the harness
+    (harness.mailer); strict when the fixturekit_strict ini option is true."""
+    from fixturekit.mail import FakeMailer
+
+    return harness.add(FakeMailer(strict=_strict(request)))
+
+
+@pytest.fixture
+def job_queue(request: pytest.FixtureRequest, harness: Harness) -> FakeQueue:
+    """A running fixturekit.FakeQueue on the test's clock, joined to the harness as
+    harness.queue: push, assert_pushed, run_due/run_all; strict when the
+    fixturekit_strict ini option is true."""
+    from fixturekit.queue import FakeQueue
+
+    return harness.add(FakeQueue(strict=_strict(request)))
+
+
+def _payments() -> Fake:
+    from fixturekit.payments import FakePayments
+
+    return FakePayments()
+
+
+payments = _fake_fixture(
+    _payments,
+    "payments",
+    "A running fixturekit.FakePayments (a stateful, in-memory Stripe) on the test's clock, "
+    "joined to the harness; payments.stripe_api() serves it to the official stripe SDK.",
+)
+
+
 # --- database -----------------------------------------------------------------------------
 
 
@@ -575,43 +620,6 @@ def _fixturekit_db_access(request: pytest.FixtureRequest) -> Iterator[None]:
 
     with refuse(urls, nodeid=node.nodeid, allowed=allowed, markers="@pytest.mark.fixturekit_db"):
         yield
-
-
-def _strict(request: pytest.FixtureRequest) -> bool:
-    return bool(request.config.getini("fixturekit_strict"))
-
-
-@pytest.fixture
-def mailer(request: pytest.FixtureRequest, harness: Harness) -> FakeMailer:
-    """A running fixturekit.FakeMailer on the test's clock, joined to the harness
-    (harness.mailer); strict when the fixturekit_strict ini option is true."""
-    from fixturekit.mail import FakeMailer
-
-    return harness.add(FakeMailer(strict=_strict(request)))
-
-
-@pytest.fixture
-def job_queue(request: pytest.FixtureRequest, harness: Harness) -> FakeQueue:
-    """A running fixturekit.FakeQueue on the test's clock, joined to the harness as
-    harness.queue: push, assert_pushed, run_due/run_all; strict when the
-    fixturekit_strict ini option is true."""
-    from fixturekit.queue import FakeQueue
-
-    return harness.add(FakeQueue(strict=_strict(request)))
-
-
-def _payments() -> Fake:
-    from fixturekit.payments import FakePayments
-
-    return FakePayments()
-
-
-payments = _fake_fixture(
-    _payments,
-    "payments",
-    "A running fixturekit.FakePayments (a stateful, in-memory Stripe) on the test's clock, "
-    "joined to the harness; payments.stripe_api() serves it to the official stripe SDK.",
-)
 
 
 # --- network guard and the HTTP fake -------------------------------------------------
