@@ -11,7 +11,8 @@ objects per case and repetition, repetitions interleaved:
 
 * ``fixturekit, inferred``: ``class UserFactory(fk.Factory[User]): pass``.
 * ``fixturekit, fk.Faker``: the same Faker providers as factory_boy, declared with
-  ``fk.Faker`` (argument-less text providers draw from fixturekit's per-locale pools).
+  ``fk.Faker`` (argument-less text providers draw from fixturekit's per-locale pools;
+  numbers, UUIDs, enums, dates, words and emails come from the factory's own stream).
 * ``factory_boy``: ``factory.Factory`` with one ``factory.Faker`` per field and a
   ``SubFactory`` for the address.
 * ``polyfactory, defaults``: ``ModelFactory[User]`` with nothing declared.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from fixturekit.factories import _random
+from fixturekit.factories import _emulated, _random
 
 if TYPE_CHECKING:
     from fixturekit.factories._factory import Factory, _Build
@@ -25,6 +25,8 @@ T = TypeVar("T")
 
 #: Faker providers whose values do not need to be fresh on each call: an argument-less
 #: ``fk.Faker("city")`` draws from a per-locale pool of values Faker produced.
+#: Identifier-like providers (ssn, iban, card numbers, ip addresses...) are left out: 512
+#: values would repeat too soon for them.
 POOLED_PROVIDERS = frozenset(
     {
         "name",
@@ -53,6 +55,31 @@ POOLED_PROVIDERS = frozenset(
         "job",
         "word",
         "sentence",
+        "sentences",
+        "paragraphs",
+        "url",
+        "uri",
+        "hostname",
+        "color",
+        "hex_color",
+        "currency_name",
+        "first_name_nonbinary",
+        "last_name_female",
+        "last_name_male",
+        "building_number",
+        "secondary_address",
+        "street_suffix",
+        "city_suffix",
+        "state_abbr",
+        "administrative_unit",
+        "country_calling_code",
+        "user_agent",
+        "chrome",
+        "firefox",
+        "file_path",
+        "file_extension",
+        "job_female",
+        "job_male",
         "paragraph",
         "text",
         "phone_number",
@@ -86,11 +113,15 @@ class Faker(Declaration[Any]):
     Faker is imported on first use. Values come from the test's seeded generator, in the
     factory's locale (``class F(fk.Factory[M], locale="fr_FR")``) unless ``locale=`` is
     given here. Without arguments, common text providers (names, addresses, companies,
-    words...) draw from a pool of 512 values Faker produced, which is much faster than a
-    Faker call; ``pool=False`` asks Faker afresh every time.
+    words, urls...) draw from a pool of 512 values Faker produced, which is much faster
+    than a Faker call. Numbers, booleans, UUIDs, enums, dates (relative to the clock's
+    now), ``words``, user names and emails are computed from the factory's own stream with
+    Faker's semantics and arguments (user names and emails from the locale's formats and
+    pooled names); other providers and arguments ask Faker. ``pool=False`` asks Faker
+    afresh every time.
     """
 
-    __slots__ = ("kwargs", "locale", "pool", "provider")
+    __slots__ = ("_fast", "kwargs", "locale", "pool", "provider")
 
     def __init__(
         self,
@@ -110,6 +141,7 @@ class Faker(Declaration[Any]):
         self.provider = provider
         self.locale = locale
         self.kwargs = kwargs
+        self._fast = None if pool is False else _emulated.compile(provider, kwargs)
         if pool is None:
             pool = provider in POOLED_PROVIDERS and not kwargs
         self.pool = pool
@@ -122,6 +154,9 @@ class Faker(Declaration[Any]):
 
     def evaluate(self, build: _Build, name: str) -> Any:
         locale = self.locale or build.locale
+        fast = self._fast
+        if fast is not None:
+            return fast(build, locale)
         if self.pool:
             kwargs = tuple(sorted(self.kwargs.items()))
             return _random.pooled(locale, self.provider, build.rng, kwargs)
