@@ -116,17 +116,14 @@ def _digits(rng: random.Random, n: int) -> str:
     return f"{rng.randrange(10**n):0{n}d}" if n else ""
 
 
+#: The arguments Faker's ``pydecimal`` and ``pyfloat`` share, with their defaults.
+_NUMBER_ARGS: dict[str, Any] = dict.fromkeys(
+    ("left_digits", "right_digits", "positive", "min_value", "max_value")
+)
+
+
 def _pydecimal(kwargs: dict[str, Any]) -> Emulated | None:
-    a = _args(
-        kwargs,
-        {
-            "left_digits": None,
-            "right_digits": None,
-            "positive": None,
-            "min_value": None,
-            "max_value": None,
-        },
-    )
+    a = _args(kwargs, _NUMBER_ARGS)
     if a is None:
         return None
     left, right, positive = a["left_digits"], a["right_digits"], a["positive"]
@@ -175,16 +172,7 @@ def _pydecimal(kwargs: dict[str, Any]) -> Emulated | None:
 
 
 def _pyfloat(kwargs: dict[str, Any]) -> Emulated | None:
-    a = _args(
-        kwargs,
-        {
-            "left_digits": None,
-            "right_digits": None,
-            "positive": None,
-            "min_value": None,
-            "max_value": None,
-        },
-    )
+    a = _args(kwargs, _NUMBER_ARGS)
     if a is None:
         return None
     left, right, positive = a["left_digits"], a["right_digits"], a["positive"]
