@@ -59,7 +59,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 import fixturekit
 import fixturekit.factories as fk
-from fixturekit import _seed
+from fixturekit._internal import seed as _seed
 from fixturekit.db import TestDatabase
 
 # --- the pydantic model ------------------------------------------------------------------

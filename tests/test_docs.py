@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from fixturekit import _timepatch
+from fixturekit.clock import _timepatch
 
 ROOT = Path(__file__).resolve().parents[1]
 

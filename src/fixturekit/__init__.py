@@ -13,8 +13,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fixturekit._netguard import NetworkBlocked, NetworkGuard
-    from fixturekit._seed import seed
+    from fixturekit._netguard import NetworkGuard
+    from fixturekit._internal.seed import seed
+    from fixturekit.errors import NetworkBlocked
     from fixturekit.clock import Clock, Timer
     from fixturekit.db import (
         Alembic,
@@ -81,9 +82,9 @@ __all__ = [
 ]
 
 _LAZY = {
-    "NetworkBlocked": "fixturekit._netguard",
+    "NetworkBlocked": "fixturekit.errors",
     "NetworkGuard": "fixturekit._netguard",
-    "seed": "fixturekit._seed",
+    "seed": "fixturekit._internal.seed",
     "Clock": "fixturekit.clock",
     "Timer": "fixturekit.clock",
     "Alembic": "fixturekit.db",

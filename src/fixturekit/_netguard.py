@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from fixturekit._lifecycle import Lifecycle
+from fixturekit._internal.lifecycle import Lifecycle
 
 __all__ = ["LOOPBACK", "BlockedConnection", "NetworkBlocked", "NetworkGuard"]
 

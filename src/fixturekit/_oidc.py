@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote_plus
 
-from fixturekit._loopback import LoopbackHandler, ServedAPI
+from fixturekit._internal.loopback import LoopbackHandler, ServedAPI
 
 if TYPE_CHECKING:
     from fixturekit.tokens import TokenMinter

@@ -48,7 +48,7 @@ from respx.models import (
 )
 from respx.patterns import Lookup, Pattern, _And
 
-from fixturekit import _matching
+from fixturekit._internal import matching as _matching
 from fixturekit._netguard import LOOPBACK, BlockedConnection, NetworkBlocked, NetworkGuard
 from fixturekit.clock import Clock
 from fixturekit.harness import Fake, Timeline
@@ -972,7 +972,7 @@ class FakeHTTP(Fake):
 
         ``url`` without a query string matches any query (as respx routes do);
         ``headers=`` and ``params=`` dicts match calls that have at least those items;
-        every value may also be a regex or a callable (see `fixturekit._matching`).
+        every value may also be a regex or a callable (see `fixturekit._internal.matching`).
         """
         __tracebackhide__ = True
         if times is not None:

@@ -45,8 +45,8 @@ from html.parser import HTMLParser
 from io import BytesIO
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
-from fixturekit import _matching
-from fixturekit._lifecycle import Lifecycle
+from fixturekit._internal import matching as _matching
+from fixturekit._internal.lifecycle import Lifecycle
 from fixturekit.clock import Clock
 from fixturekit.harness import Fake, Timeline
 

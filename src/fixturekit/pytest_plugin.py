@@ -222,7 +222,7 @@ def run_seed(config: pytest.Config) -> int:
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     global _current
-    from fixturekit import _seed
+    from fixturekit._internal import seed as _seed
 
     run = item.config.stash[_RUN_SEED]
     test_seed = _seed.derive_seed(run, item.nodeid)
@@ -341,7 +341,7 @@ def fixturekit_seed(request: pytest.FixtureRequest) -> int:
     node: pytest.Item = request.node
     seed = node.stash.get(_TEST_SEED, None)
     if seed is None:  # pragma: no cover - only if another plugin skipped our setup hook
-        from fixturekit import _seed
+        from fixturekit._internal import seed as _seed
 
         seed = _seed.derive_seed(request.config.stash[_RUN_SEED], node.nodeid)
     return seed

@@ -41,7 +41,7 @@ from enum import Enum
 from types import TracebackType
 from typing import Any, Literal, ParamSpec, TypeVar, overload
 
-from fixturekit._matching import explain, filter_matching
+from fixturekit._internal.matching import explain, filter_matching
 from fixturekit.clock import Clock, Timer, to_delta, to_utc
 from fixturekit.harness import Fake, Timeline
 
@@ -1281,7 +1281,7 @@ def _job_field(job: Any, name: str) -> Any:
 
 
 def _wanted(criteria: Mapping[str, Any]) -> str:
-    from fixturekit._matching import describe_matcher
+    from fixturekit._internal.matching import describe_matcher
 
     return ", ".join(f"{key}={describe_matcher(value)}" for key, value in criteria.items())
 

@@ -26,8 +26,8 @@ import unittest
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from fixturekit import _seed
-from fixturekit._notes import NOTES_SHOWN, add_note
+from fixturekit._internal import seed as _seed
+from fixturekit._internal.notes import NOTES_SHOWN, add_note
 from fixturekit.clock import Clock, TimeLike
 from fixturekit.harness import Fake, Harness, Timeline
 

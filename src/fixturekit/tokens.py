@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 
 from fixturekit import _jwk
-from fixturekit._loopback import ServingFake
+from fixturekit.harness import ServingFake
 from fixturekit._oidc import DISCOVERY_PATH, JWKS_PATH, IssuerServer
 from fixturekit.clock import Clock, to_delta
 from fixturekit.harness import Fake, Timeline

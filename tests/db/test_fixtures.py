@@ -60,7 +60,7 @@ SHARING_TESTS = """
 import pytest
 from sqlalchemy import select
 
-from fixturekit import _context
+from fixturekit._internal import context as _context
 from models import Note
 
 

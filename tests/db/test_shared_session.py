@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from fixturekit import _context
+from fixturekit._internal import context as _context
 from fixturekit.db import SandboxError, TestDatabase
 
 from .conftest import User, count

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pydantic import EmailStr, Field, HttpUrl, SecretStr
 
 import fixturekit.factories as fk
-from fixturekit import _seed
+from fixturekit._internal import seed as _seed
 
 
 class Color(enum.Enum):

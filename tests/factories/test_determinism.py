@@ -6,7 +6,7 @@ import sys
 from factory_models import Address, User
 
 import fixturekit.factories as fk
-from fixturekit import _seed
+from fixturekit._internal import seed as _seed
 from fixturekit.clock import Clock
 
 
@@ -81,7 +81,7 @@ def test_each_test_is_seeded_by_the_plugin(fixturekit_seed: int) -> None:
 def test_a_new_process_with_the_same_seed_builds_the_same_objects() -> None:
     code = (
         "import sys; sys.path.insert(0, {path!r})\n"
-        "from fixturekit import _seed; from fixturekit.clock import Clock\n"
+        "from fixturekit._internal import seed as _seed; from fixturekit.clock import Clock\n"
         "import fixturekit.factories as fk; from factory_models import User\n"
         "class UserFactory(fk.Factory[User]): pass\n"
         "_seed.seed(42)\n"

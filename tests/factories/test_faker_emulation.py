@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import fixturekit.factories as fk
-from fixturekit import _seed
+from fixturekit._internal import seed as _seed
 from fixturekit.clock import Clock
 from fixturekit.factories import _emulated, _random
 

@@ -19,7 +19,7 @@ from factory_models import (
 from sqlalchemy.orm import Session
 
 import fixturekit.factories as fk
-from fixturekit import _context
+from fixturekit._internal import context as _context
 from fixturekit.db import TestDatabase
 
 POSTGRES_URL = os.environ.get("FIXTUREKIT_TEST_POSTGRES_URL", "")

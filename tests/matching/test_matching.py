@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from fixturekit._matching import describe_matcher, explain, filter_matching, mismatches
+from fixturekit._internal.matching import describe_matcher, explain, filter_matching, mismatches
 
 
 @dataclass

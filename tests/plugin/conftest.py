@@ -5,8 +5,8 @@ import pytest
 # In-process pytester runs drop the modules a run imported when it ends. fixturekit's
 # modules are imported here, once, so that every inner run shares one Clock class and
 # one process-wide time patch with this process.
-import fixturekit._seed
-import fixturekit._timepatch
+import fixturekit._internal.seed
+import fixturekit.clock._timepatch
 import fixturekit.clock
 import fixturekit.harness  # noqa: F401
 

@@ -104,7 +104,7 @@ def test_clock_is_stopped_after_a_failing_test(pt: pytest.Pytester) -> None:
         """
         import pytest
         from datetime import date
-        from fixturekit import _timepatch
+        from fixturekit.clock import _timepatch
 
         @pytest.mark.clock("2000-01-01")
         def test_fails(clock):

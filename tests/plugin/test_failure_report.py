@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixturekit._seed import derive_seed
+from fixturekit._internal.seed import derive_seed
 
 
 def test_failing_test_report_shows_seeds_and_rerun_command(pt: pytest.Pytester) -> None:

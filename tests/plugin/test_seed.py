@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from fixturekit._seed import derive_seed
+from fixturekit._internal.seed import derive_seed
 
 RECORDING_TESTS = """
 import json

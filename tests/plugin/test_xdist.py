@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from fixturekit._seed import derive_seed
+from fixturekit._internal.seed import derive_seed
 
 
 def test_xdist_workers_share_the_controllers_run_seed(

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import fixturekit as fk
-from fixturekit import _timepatch
+from fixturekit.clock import _timepatch
 from fixturekit.testcase import IsolatedAsyncioHarnessTestCase
 
 from ._running import run_class

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 import fixturekit as fk
-from fixturekit import _timepatch
+from fixturekit.clock import _timepatch
 
 from ._running import run_class
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import fixturekit as fk
-from fixturekit import _timepatch
+from fixturekit.clock import _timepatch
 from fixturekit.testcase import HarnessTestCase
 
 from ._running import run_class, run_tests

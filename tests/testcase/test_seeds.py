@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from fixturekit._seed import derive_seed
+from fixturekit._internal.seed import derive_seed
 from fixturekit.testcase import HarnessTestCase, run_seed
 
 from ._running import run_tests

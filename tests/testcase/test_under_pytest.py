@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixturekit._seed import derive_seed
+from fixturekit._internal.seed import derive_seed
 
 # pytest-asyncio's loop scope is set because it warns otherwise; warnings are errors.
 INI = """

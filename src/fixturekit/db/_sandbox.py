@@ -20,8 +20,8 @@ from sqlalchemy.engine import URL, Connection, Engine, RootTransaction
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from fixturekit import _context
-from fixturekit._notes import NOTES_SHOWN, add_note
+from fixturekit._internal import context as _context
+from fixturekit._internal.notes import NOTES_SHOWN, add_note
 from fixturekit.db import _escapes
 from fixturekit.db._errors import SandboxError, SandboxEscapeError
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
-from fixturekit._notes import add_note
+from fixturekit._internal.notes import add_note
 from fixturekit.factories import _random
 from fixturekit.factories._declarations import Declaration, PostBuild, SubFactory, Traits
 from fixturekit.factories._inference import OMIT, ModelInfo, model_info, model_kind

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fixturekit import _context
-from fixturekit._notes import add_note
+from fixturekit._internal import context as _context
+from fixturekit._internal.notes import add_note
 
 if TYPE_CHECKING:
     from fixturekit.factories._factory import Factory

@@ -1,7 +1,7 @@
 """Per-test randomness for factories: one state per seed, never shared process-wide.
 
 Every factory draws from its own `random.Random`, derived from the current seed
-(`fixturekit._seed`) and the factory's name. A new seed (``fk.seed(n)``, or the pytest
+(`fixturekit._internal.seed`) and the factory's name. A new seed (``fk.seed(n)``, or the pytest
 plugin seeding the next test) starts a new `SeedState`: fresh streams, sequences back to
 0 and empty unique-value registries. So a test builds the same objects for the same seed
 whatever ran before it, and building with one factory never changes another's values.
@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from fixturekit import _seed
+from fixturekit._internal import seed as _seed
 
 __all__ = ["POOL_SIZE", "SeedState", "faker_generator", "pooled", "state"]
 

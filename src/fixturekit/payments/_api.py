@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
-from fixturekit._loopback import LoopbackHandler, ServedAPI
+from fixturekit._internal.loopback import LoopbackHandler, ServedAPI
 from fixturekit.payments._errors import (
     APIConnectionError,
     AuthenticationError,

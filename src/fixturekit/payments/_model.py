@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from fixturekit import _seed
-from fixturekit._loopback import ServingFake
-from fixturekit._matching import explain, filter_matching
+from fixturekit._internal import seed as _seed
+from fixturekit.harness import ServingFake
+from fixturekit._internal.matching import explain, filter_matching
 from fixturekit.clock import Clock
 from fixturekit.harness import Timeline
 from fixturekit.payments import _cards

@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Callable
 from datetime import date, datetime, timezone, tzinfo
 from types import BuiltinFunctionType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 
 def _c_classes() -> tuple[type[date], type[datetime]]:
@@ -42,9 +42,6 @@ def _c_classes() -> tuple[type[date], type[datetime]]:
 
 _RealDate, _RealDatetime = _c_classes()
 
-if TYPE_CHECKING:
-    from fixturekit.clock import Clock
-
 __all__ = ["DEFAULT_IGNORE", "active_clock", "install", "installed", "real_time", "real_utcnow"]
 
 #: Module-name prefixes whose copies of the time functions are never replaced: pytest
@@ -58,7 +55,7 @@ DEFAULT_IGNORE: tuple[str, ...] = (
     "multiprocessing.",
     "concurrent.",
     "selenium.",
-    "fixturekit._timepatch",
+    "fixturekit.clock._timepatch",
 )
 
 _EPOCH = _RealDatetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -80,7 +77,7 @@ _real_today = _RealDate.__dict__["today"]
 
 # The running clock's ``now`` (an aware UTC datetime) and the clock itself.
 _source: Callable[[], datetime] | None = None
-_owner: Clock | None = None
+_owner: object | None = None
 _installed = False
 
 
@@ -90,18 +87,18 @@ def real_utcnow() -> datetime:
     return result
 
 
-def active_clock() -> Clock | None:
+def active_clock() -> object | None:
     """The clock that currently drives the process's time, if any."""
     return _owner
 
 
-def activate(clock: Clock, source: Callable[[], datetime]) -> None:
+def activate(clock: object, source: Callable[[], datetime]) -> None:
     global _source, _owner
     _owner = clock
     _source = source
 
 
-def deactivate(clock: Clock) -> None:
+def deactivate(clock: object) -> None:
     global _source, _owner
     if _owner is clock:
         _owner = None

@@ -13,11 +13,9 @@ import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
-from fixturekit.harness import Fake
-
-__all__ = ["LoopbackHandler", "LoopbackServer", "ServedAPI", "ServingFake"]
+__all__ = ["LoopbackHandler", "LoopbackServer", "ServedAPI", "ServedOwner"]
 
 #: How long a request thread may wait on a silent client before giving up (seconds).
 REQUEST_TIMEOUT = 10.0
@@ -122,6 +120,14 @@ class LoopbackServer:
             self._thread = None
 
 
+class ServedOwner(Protocol):
+    """What serves a `ServedAPI`: ``harness.ServingFake``."""
+
+    def _start_serving(self, server: ServedAPI) -> str: ...
+
+    def _stop_serving(self, server: ServedAPI) -> None: ...
+
+
 class ServedAPI:
     """A fake's HTTP face on loopback, as ``minter.serve()`` or ``payments.stripe_api()``
     return it: ``with ... as url:`` starts it through its fake and stops it at the end
@@ -131,7 +137,7 @@ class ServedAPI:
     handler: ClassVar[type[LoopbackHandler]]
     thread_name: ClassVar[str]
 
-    def __init__(self, owner: ServingFake) -> None:
+    def __init__(self, owner: ServedOwner) -> None:
         self._owner = owner
         self._loopback = LoopbackServer(self.handler, self, thread_name=self.thread_name)
 
@@ -169,36 +175,3 @@ class ServedAPI:
     def __repr__(self) -> str:
         state = f"serving at {self.url}" if self.running else "stopped"
         return f"<{type(self).__name__} {state}>"
-
-
-class ServingFake(Fake):
-    """A fake that serves one `ServedAPI` at a time, and stops it when the fake stops."""
-
-    #: What the server is and how it is started, for the timeline and error messages.
-    served_what: ClassVar[str] = "API"
-    serve_call: ClassVar[str] = "serve()"
-
-    _served: ServedAPI | None = None
-
-    def _start_serving(self, server: ServedAPI) -> str:
-        if self._served is not None:
-            raise RuntimeError(
-                f"{type(self).__name__} is already serving at {self._served.url} (its "
-                f"{self.served_what}); use that URL, or leave its `with {self.serve_call}` "
-                "block first"
-            )
-        url = server.start()
-        self._served = server
-        self.record(f"{self.served_what} serving at {url}", url=url)
-        return url
-
-    def _stop_serving(self, server: ServedAPI) -> None:
-        if self._served is server:
-            self._served = None
-        server.stop()
-        self.record(f"{self.served_what} at {server.url} stopped", url=server.url)
-
-    def on_stop(self) -> None:
-        """Stop a server left running, so that none outlives the fake."""
-        if self._served is not None:
-            self._stop_serving(self._served)
