@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -176,3 +177,45 @@ def test_decode_checks_its_arguments(minter: TokenMinter) -> None:
 def test_clock_must_be_a_fixturekit_clock() -> None:
     with pytest.raises(TypeError, match=r"clock must be a fixturekit\.Clock, not str"):
         TokenMinter(clock="2024-01-01")  # type: ignore[arg-type]
+
+
+def test_serve_checks_its_credential_maps(minter: TokenMinter) -> None:
+    with pytest.raises(TypeError, match=r"serve\(\)'s clients= must map names to passwords"):
+        minter.serve(clients=["svc"])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"users="):
+        minter.serve(users={"alice": 1})  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize(
+    ("call", "wrong", "right"),
+    [
+        (lambda m: TokenMinter(audiance="api"), "audiance", "audience"),
+        (lambda m: TokenMinter(expire_in=60), "expire_in", "expires_in"),
+        (lambda m: m.decode(m.mint(), leway=5), "leway", "leeway"),
+        (lambda m: m.rotate(graec=60), "graec", "grace"),
+        (lambda m: m.serve(client={"svc": "pw"}), "client", "clients"),
+    ],
+    ids=["constructor", "constructor-expires_in", "decode", "rotate", "serve"],
+)
+def test_unknown_keywords_name_the_closest_valid_one_and_list_them_all(
+    minter: TokenMinter, call: Any, wrong: str, right: str
+) -> None:
+    with pytest.raises(
+        TypeError,
+        match=rf"got an unexpected keyword argument '{wrong}' \(did you mean {right}=\?\); "
+        r"its keyword arguments are: ",
+    ):
+        call(minter)
+
+
+def test_a_sub_of_blanks_is_refused(minter: TokenMinter) -> None:
+    with pytest.raises(TypeError, match=r"sub must be a non-empty str such as 'alice', not '  '"):
+        minter.mint("  ")
+
+
+def test_a_refused_tampered_token_leaves_nothing_on_the_timeline(minter: TokenMinter) -> None:
+    with pytest.raises(ValueError, match=r"leaves the payload as it was"):
+        minter.tampered("alice", changes={"sub": "alice"})
+    with pytest.raises(TypeError, match=r"changes must be a non-empty dict"):
+        minter.tampered(changes={})
+    assert minter.timeline.messages() == []

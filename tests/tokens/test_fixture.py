@@ -1,8 +1,13 @@
-"""The plugin's `tokens` fixture, run in a pytester project."""
+"""The plugin's `tokens` fixture, run in a nested pytest."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
+
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
 TESTS = """
 import threading
@@ -40,11 +45,8 @@ def test_a_server_left_running_is_stopped_with_the_harness(no_issuer_thread_left
 """
 
 
-def test_tokens_fixture_runs_on_the_clock_and_joins_the_harness(
-    pytester: pytest.Pytester,
-) -> None:
-    pytester.makepyfile(test_tokens_fixture=TESTS)
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "-W", "error", "-o", "asyncio_default_fixture_loop_scope=function"
-    )
+@pytest.mark.slow
+def test_tokens_fixture_runs_on_the_clock_and_joins_the_harness(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(test_tokens_fixture=TESTS)
+    result = inner_pytest.run()
     result.assert_outcomes(passed=3)

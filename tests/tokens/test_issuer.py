@@ -1,4 +1,7 @@
-"""The fake OIDC issuer, seen through real clients: PyJWT's PyJWKClient, urllib and httpx."""
+"""The fake OIDC issuer, seen through real clients: PyJWT's PyJWKClient, urllib and httpx.
+
+Every test here starts a real loopback server.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import json
 import threading
 import urllib.error
 import urllib.request
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -15,9 +19,12 @@ import jwt
 import pytest
 
 import fixturekit as fk
-from fixturekit.tokens import TokenMinter
+from fixturekit.harness import ServingFake
+from fixturekit.tokens import IssuerServer, TokenMinter
 
 from .conftest import ASYMMETRIC
+
+pytestmark = pytest.mark.slow
 
 
 def _get_json(url: str) -> dict[str, Any]:
@@ -304,8 +311,41 @@ def test_stopping_the_minter_stops_a_server_left_running(minter: TokenMinter) ->
     assert minter.issuer == "https://issuer.test"
 
 
-def test_serve_checks_its_credential_maps(minter: TokenMinter) -> None:
-    with pytest.raises(TypeError, match=r"serve\(\)'s clients= must map names to passwords"):
-        minter.serve(clients=["svc"])  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"users="):
-        minter.serve(users={"alice": 1})  # type: ignore[dict-item]
+class _OpaqueTokens(ServingFake):
+    """Not a TokenMinter: an issuer behind which sits anything that mints."""
+
+    name = "opaque"
+    algorithm = "RS256"
+    expires_in = timedelta(minutes=5)
+
+    @property
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [{"kty": "oct", "kid": "k1"}]}
+
+    def mint(self, sub: str, *, scope: str | None = None, client_id: str) -> str:
+        return f"opaque:{sub}:{scope}:{client_id}"
+
+
+def test_the_issuer_serves_any_token_source_not_only_a_minter() -> None:
+    source = _OpaqueTokens()
+    with IssuerServer(source) as issuer_url:
+        assert _get_json(issuer_url + "/.well-known/jwks.json") == source.jwks
+        config = _get_json(issuer_url + "/.well-known/openid-configuration")
+        form = "grant_type=client_credentials&client_id=svc&scope=a"
+        request = urllib.request.Request(
+            config["token_endpoint"],
+            data=form.encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = json.load(response)
+    assert config["issuer"] == issuer_url
+    assert body == {
+        "access_token": "opaque:svc:a:svc",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "a",
+    }
+    assert "token endpoint: client_credentials grant for 'svc' (scope 'a')" in (
+        source.timeline.messages("opaque")
+    )

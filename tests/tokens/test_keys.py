@@ -5,8 +5,7 @@ import gc
 import jwt
 import pytest
 
-from fixturekit import _jwk
-from fixturekit.tokens import TokenMinter
+from fixturekit.tokens import TokenMinter, _keys
 
 
 @pytest.mark.parametrize("algorithm", ["RS256", "PS256", "ES256", "EdDSA", "HS256"])
@@ -24,10 +23,10 @@ def test_a_key_goes_back_to_the_pool_when_its_minter_is_gone() -> None:
     kid = minter.kid
     del minter
     gc.collect()
-    generated = _jwk.POOL.generated["EC"]
+    generated = _keys.POOL.generated["EC"]
     again = TokenMinter(algorithm="ES256")
-    assert _jwk.POOL.generated["EC"] == generated, "a new key was generated"
-    assert again.kid == kid or _jwk.POOL.free_count("EC") > 0
+    assert _keys.POOL.generated["EC"] == generated, "a new key was generated"
+    assert again.kid == kid or _keys.POOL.free_count("EC") > 0
 
 
 def test_rsa_and_pss_minters_draw_on_the_same_pool() -> None:
@@ -35,10 +34,10 @@ def test_rsa_and_pss_minters_draw_on_the_same_pool() -> None:
     kid = rs.kid
     del rs
     gc.collect()
-    generated = _jwk.POOL.generated["RSA"]
+    generated = _keys.POOL.generated["RSA"]
     ps = TokenMinter(algorithm="PS256")
-    assert _jwk.POOL.generated["RSA"] == generated
-    assert ps.kid == kid or _jwk.POOL.free_count("RSA") > 0
+    assert _keys.POOL.generated["RSA"] == generated
+    assert ps.kid == kid or _keys.POOL.free_count("RSA") > 0
 
 
 def test_bad_tokens_are_signed_with_a_key_the_minter_never_publishes() -> None:

@@ -111,3 +111,15 @@ def test_mock_jwks_refuses_what_is_not_a_fake_http() -> None:
         pytest.raises(TypeError, match=r"mock_jwks\(\) takes a fixturekit.FakeHTTP"),
     ):
         minter.mock_jwks(object())  # type: ignore[arg-type]
+
+
+def test_mock_jwks_refuses_a_fake_that_is_not_a_fake_http() -> None:
+    with (
+        TokenMinter() as minter,
+        pytest.raises(
+            TypeError,
+            match=r"mock_jwks\(\) takes a fixturekit.FakeHTTP \(the http fixture\), "
+            r"not <TokenMinter",
+        ),
+    ):
+        minter.mock_jwks(TokenMinter())  # type: ignore[arg-type]

@@ -1,29 +1,77 @@
-"""The fake OIDC issuer: a loopback HTTP server in front of a TokenMinter.
+"""The fake OIDC issuer: discovery, the JWKS and a token endpoint in front of a minter.
 
-Private to `fixturekit.tokens`; users reach it through ``TokenMinter.serve()``.
-It serves discovery, the JWKS and a token endpoint with the ``client_credentials``
-and ``password`` grants, on 127.0.0.1 with an ephemeral port, from a thread that is
-shut down and joined (with every request thread) when the server stops.
+Private to `fixturekit.tokens`; users reach it through ``TokenMinter.serve()`` (a
+loopback HTTP server) and ``TokenMinter.mock_jwks(http)`` (the documents as routes of
+a `fixturekit.FakeHTTP`). The loopback server serves discovery, the JWKS and a token
+endpoint with the ``client_credentials`` and ``password`` grants, on 127.0.0.1 with an
+ephemeral port, from a thread that is shut down and joined (with every request thread)
+when the server stops.
+
+This module knows the minter only through `TokenSource`, the few members it uses, and
+FakeHTTP only through `HTTPRoutes`: it imports neither.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import parse_qs, unquote_plus
 
-from fixturekit._internal.loopback import LoopbackHandler, ServedAPI
+from fixturekit._internal.loopback import LoopbackHandler, ServedAPI, ServedOwner
 
 if TYPE_CHECKING:
-    from fixturekit.tokens import TokenMinter
+    import httpx
+
+__all__ = ["HTTPRoutes", "IssuerServer", "TokenSource", "discovery_document", "route_documents"]
 
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/.well-known/jwks.json"
 TOKEN_PATH = "/token"
 
 _MAX_BODY = 64 * 1024
+
+GRANT_TYPES = ("client_credentials", "password")
+
+
+class TokenSource(ServedOwner, Protocol):
+    """What the issuer needs from the minter behind it (`TokenMinter` is one)."""
+
+    @property
+    def algorithm(self) -> str: ...
+
+    @property
+    def jwks(self) -> dict[str, Any]: ...
+
+    @property
+    def expires_in(self) -> timedelta: ...
+
+    def mint(self, sub: str, *, scope: str | None = None, client_id: str) -> str: ...
+
+    def record(self, message: str, /, **data: Any) -> object: ...
+
+
+def discovery_document(
+    issuer: str, algorithm: str, *, jwks_uri: str | None, token_endpoint: str | None = None
+) -> dict[str, Any]:
+    """An ``/.well-known/openid-configuration`` document; ``jwks_uri`` is None for an
+    HMAC issuer (it publishes no keys), ``token_endpoint`` None when there is none."""
+    document: dict[str, Any] = {"issuer": issuer}
+    if token_endpoint is not None:
+        document["token_endpoint"] = token_endpoint
+        document["grant_types_supported"] = list(GRANT_TYPES)
+        document["token_endpoint_auth_methods_supported"] = [
+            "client_secret_basic",
+            "client_secret_post",
+        ]
+    if jwks_uri is not None:
+        document["jwks_uri"] = jwks_uri
+    document["response_types_supported"] = ["token"]
+    document["subject_types_supported"] = ["public"]
+    document["id_token_signing_alg_values_supported"] = [algorithm]
+    return document
 
 
 class _OAuthError(Exception):
@@ -141,7 +189,7 @@ class _Handler(LoopbackHandler):
         grant = form.get("grant_type")
         if not grant:
             raise _OAuthError(400, "invalid_request", "grant_type is missing")
-        if grant not in ("client_credentials", "password"):
+        if grant not in GRANT_TYPES:
             raise _OAuthError(
                 400,
                 "unsupported_grant_type",
@@ -216,7 +264,7 @@ class IssuerServer(ServedAPI):
 
     def __init__(
         self,
-        minter: TokenMinter,
+        minter: TokenSource,
         *,
         clients: Mapping[str, str] | None = None,
         users: Mapping[str, str] | None = None,
@@ -241,15 +289,48 @@ class IssuerServer(ServedAPI):
     def discovery(self) -> dict[str, Any]:
         """The ``/.well-known/openid-configuration`` document."""
         algorithm = self.minter.algorithm
-        document: dict[str, Any] = {
-            "issuer": self.url,
-            "token_endpoint": self.token_endpoint,
-            "grant_types_supported": ["client_credentials", "password"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "response_types_supported": ["token"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": [algorithm],
-        }
-        if not algorithm.startswith("HS"):
-            document["jwks_uri"] = self.jwks_uri
-        return document
+        return discovery_document(
+            self.url,
+            algorithm,
+            jwks_uri=None if algorithm.startswith("HS") else self.jwks_uri,
+            token_endpoint=self.token_endpoint,
+        )
+
+
+# --- the same documents through FakeHTTP ---------------------------------------------------
+
+
+class _Route(Protocol):
+    def mock(self, *, side_effect: Callable[[httpx.Request], httpx.Response]) -> object: ...
+
+
+@runtime_checkable
+class HTTPRoutes(Protocol):
+    """What `route_documents` uses of a `fixturekit.FakeHTTP`: ``get(url, optional=True)``
+    and the route's ``mock(side_effect=...)``."""
+
+    def get(self, url: str, *, optional: bool) -> _Route: ...
+
+
+def route_documents(
+    http: HTTPRoutes, issuer: str, algorithm: str, jwks: Callable[[], dict[str, Any]]
+) -> str:
+    """Answer ``GET <issuer>/.well-known/openid-configuration`` and the JWKS through
+    ``http``'s routes (both optional), the key set computed per request by ``jwks``;
+    return the JWKS URL."""
+    import httpx
+
+    base = issuer.rstrip("/")
+    jwks_uri = base + JWKS_PATH
+    discovery = discovery_document(issuer, algorithm, jwks_uri=jwks_uri)
+    no_store = {"Cache-Control": "no-store"}
+
+    def serve_discovery(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=discovery, headers=no_store)
+
+    def serve_jwks(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=jwks(), headers=no_store)
+
+    http.get(base + DISCOVERY_PATH, optional=True).mock(side_effect=serve_discovery)
+    http.get(jwks_uri, optional=True).mock(side_effect=serve_jwks)
+    return jwks_uri

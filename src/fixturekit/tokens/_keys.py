@@ -1,11 +1,11 @@
 """Signing keys for the token minter: generation, a per-process pool, JWKs and signing.
 
-Private to `fixturekit.tokens`. Generating an RSA key takes tens of milliseconds,
-so asymmetric keys are pooled per process: a minter *leases* keys, and a key goes back
-to the pool only when the minter that leased it is garbage-collected. Two minters that
-exist at the same time therefore never share a key, while a test suite that creates one
-minter per test generates a handful of keys in all. HMAC secrets are cheap and are never
-pooled: every minter gets fresh random bytes.
+Private to `fixturekit.tokens`; it imports nothing of the minter. Generating an RSA key
+takes tens of milliseconds, so asymmetric keys are pooled per process: a minter
+*leases* keys, and a key goes back to the pool only when the minter that leased it is
+garbage-collected. Two minters that exist at the same time therefore never share a key,
+while a test suite that creates one minter per test generates a handful of keys in all.
+HMAC secrets are cheap and are never pooled: every minter gets fresh random bytes.
 
 Tokens are signed through PyJWT's own algorithm objects with the key object loaded once
 and the header segment encoded once per key, which is what ``jwt.encode`` does per call.
@@ -34,6 +34,9 @@ KEY_TYPES: dict[str, str] = {
     "ES256": "EC",
     "EdDSA": "OKP",
 }
+
+#: The algorithms a TokenMinter signs with, in the order errors and docs list them.
+ALGORITHMS: tuple[str, ...] = tuple(KEY_TYPES)
 
 #: HMAC secret sizes in bytes: the hash's output size, as RFC 7518 section 3.2 asks.
 _HMAC_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
@@ -177,14 +180,14 @@ def lease(algorithm: str, owner: object) -> KeyMaterial:
     return POOL.lease(kty, owner)
 
 
-_ALGORITHMS: dict[str, Algorithm] = {}
+_IMPLEMENTATIONS: dict[str, Algorithm] = {}
 
 
 def algorithm_object(name: str) -> Algorithm:
     """PyJWT's implementation of ``name`` (shared, it holds no per-key state)."""
-    found = _ALGORITHMS.get(name)
+    found = _IMPLEMENTATIONS.get(name)
     if found is None:
-        found = _ALGORITHMS[name] = get_default_algorithms()[name]
+        found = _IMPLEMENTATIONS[name] = get_default_algorithms()[name]
     return found
 
 

@@ -1,0 +1,400 @@
+"""TokenMinter: JWTs for tests on the shared clock, with rotation and a fake OIDC issuer.
+
+The bad tokens live in `fixturekit.tokens._bad`, the keys in `fixturekit.tokens._keys`,
+the issuer in `fixturekit.tokens._issuer`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import jwt
+
+from fixturekit._internal.checks import keywords
+from fixturekit.clock import Clock
+from fixturekit.harness import Fake, ServingFake, Timeline
+from fixturekit.tokens import _checks
+from fixturekit.tokens._bad import BadTokens
+from fixturekit.tokens._issuer import HTTPRoutes, IssuerServer, route_documents
+from fixturekit.tokens._keys import KeyMaterial, Signer, lease
+
+__all__ = ["TokenMinter"]
+
+_DEFAULT_SUB = "test-user"
+_REQUIRED = ["iss", "sub", "aud", "iat", "nbf", "exp", "jti"]
+
+
+@dataclass(eq=False)
+class _PublishedKey:
+    material: KeyMaterial
+    signer: Signer
+    #: When the key leaves the JWKS; None while it is the signing key.
+    retire_at: datetime | None = None
+    #: The latest ``exp`` of a token signed with it (POSIX seconds).
+    last_exp: int = 0
+
+    def published_at(self, when: datetime) -> bool:
+        return self.retire_at is None or when < self.retire_at
+
+
+class TokenMinter(ServingFake, BadTokens):
+    """Mints JWTs for tests, signed with fresh keys, on the shared clock.
+
+    ```python
+    from fixturekit.tokens import TokenMinter
+
+    minter = TokenMinter(issuer="https://issuer.test", audience="api")
+    headers = minter.auth_header(sub="alice", scope="orders:read")
+    with minter.serve() as issuer_url:          # discovery, JWKS, token endpoint
+        ...
+    ```
+
+    Tokens follow the minter's clock: ``iat``, ``nbf`` and ``exp`` come from
+    ``clock.now()``, so a token minted now is expired once the clock passes ``exp``.
+    Ready-made bad tokens (`expired`, `wrong_audience`, `alg_none`...) test the
+    verifier's refusals.
+
+    Arguments:
+        issuer: the ``iss`` claim (while `serve` runs, the server's URL instead).
+        audience: the ``aud`` claim: a string, or a list of strings.
+        algorithm: one of ``HS256``, ``HS384``, ``HS512`` (a random secret per minter),
+            ``RS256``, ``PS256`` (2048-bit RSA), ``ES256`` (P-256) or ``EdDSA`` (Ed25519).
+        expires_in: the default lifetime of minted tokens (a timedelta or seconds).
+        clock: the `fixturekit.Clock` tokens follow; without one the minter has
+            a private virtual clock starting at the real time (see `Fake`).
+        timeline: where mints are recorded; a harness sets it.
+
+    Keys are generated in the process, never stored. RSA, EC and Ed25519 keys come from
+    a per-process pool: two minters alive at the same time never share a key, and a
+    key is handed to a new minter only after the minter holding it was garbage-collected
+    (so a suite that creates a minter per test generates only a few keys).
+
+    `reset` keeps everything the minter holds: its configuration (issuer, audience,
+    algorithm, lifetime), its keys (the signing key, rotated keys still in their grace
+    period, and so the ``kid`` and `jwks`) and a running issuer (`serve`) or JWKS routes
+    (`mock_jwks`). Tokens already handed out stay valid. What a minter did is recorded
+    on the timeline only, which forgets with the harness.
+    """
+
+    name = "tokens"
+    served_what = "issuer"
+    serve_call = "minter.serve()"
+
+    @keywords
+    def __init__(
+        self,
+        *,
+        issuer: str = "https://issuer.test",
+        audience: str | Iterable[str] = "api",
+        algorithm: str = "RS256",
+        expires_in: timedelta | float = timedelta(hours=1),
+        clock: Clock | None = None,
+        timeline: Timeline | None = None,
+    ) -> None:
+        self._issuer = _checks.check_issuer(issuer)
+        self._audience = _checks.check_audience(audience)
+        self._algorithm = _checks.check_algorithm(algorithm)
+        self._expires_in = _checks.check_lifetime(expires_in)
+        self._lifetime_seconds = int(self._expires_in.total_seconds())
+        self._stranger: KeyMaterial | None = None
+        material = lease(self._algorithm, self)
+        self._keys: list[_PublishedKey] = [
+            _PublishedKey(material, Signer(material, self._algorithm))
+        ]
+        super().__init__(clock=clock, timeline=timeline)
+
+    def reset(self) -> None:
+        """Keep the keys, the configuration and a running issuer; the minter records
+        nothing but timeline events, so there is nothing of its own to forget."""
+        super().reset()
+
+    # --- what the minter is -----------------------------------------------------------
+
+    @property
+    def algorithm(self) -> str:
+        return self._algorithm
+
+    @property
+    def issuer(self) -> str:
+        """The ``iss`` of tokens minted now: the server URL while `serve` runs."""
+        served = self._served
+        return served.url if served is not None else self._issuer
+
+    @property
+    def audience(self) -> str | list[str]:
+        aud = self._audience
+        return list(aud) if isinstance(aud, tuple) else aud
+
+    @property
+    def expires_in(self) -> timedelta:
+        """The default lifetime of minted tokens."""
+        return self._expires_in
+
+    @property
+    def kid(self) -> str:
+        """The key id (``kid`` header) new tokens are signed with."""
+        return self._current.material.kid
+
+    @property
+    def _current(self) -> _PublishedKey:
+        return self._keys[-1]
+
+    def _published(self) -> list[_PublishedKey]:
+        now = self.clock.now()
+        return [key for key in self._keys if key.published_at(now)]
+
+    @property
+    def jwks(self) -> dict[str, Any]:
+        """The public JSON Web Key Set: the signing key, plus rotated keys in their grace
+        period. A new dict on each access."""
+        self._require_asymmetric("jwks", "verify with minter.secret instead")
+        keys = []
+        for key in self._published():
+            jwk: dict[str, Any] = dict(key.material.public_jwk)
+            jwk.update(kid=key.material.kid, alg=self._algorithm, use="sig")
+            keys.append(jwk)
+        return {"keys": keys}
+
+    @property
+    def public_key_pem(self) -> str:
+        """The signing key's public key, PEM-encoded (SubjectPublicKeyInfo)."""
+        self._require_asymmetric("public_key_pem", "verify with minter.secret instead")
+        return self._current.material.public_pem()
+
+    @property
+    def secret(self) -> str:
+        """The HMAC secret new tokens are signed with (HS256/HS384/HS512 minters only).
+
+        PyJWT and most libraries take it as is: the key is its UTF-8 bytes.
+        """
+        if not self._algorithm.startswith("HS"):
+            raise AttributeError(
+                f"this minter signs with {self._algorithm}, a key pair, so it has no shared "
+                "secret; verify with minter.public_key_pem or minter.jwks, or create "
+                "TokenMinter(algorithm='HS256') for a secret"
+            )
+        secret = self._current.material.secret
+        assert secret is not None
+        return secret
+
+    def _require_asymmetric(self, what: str, instead: str) -> None:
+        if self._algorithm.startswith("HS"):
+            raise AttributeError(
+                f"this minter signs with {self._algorithm}, a shared secret, so it has no "
+                f"public key and no {what}; {instead}, or pick an asymmetric algorithm such "
+                "as algorithm='RS256'"
+            )
+
+    # --- minting ------------------------------------------------------------------------
+
+    def mint(
+        self,
+        sub: str = _DEFAULT_SUB,
+        *,
+        expires_in: timedelta | float | None = None,
+        scope: str | Iterable[str] | None = None,
+        roles: Iterable[str] | None = None,
+        **claims: Any,
+    ) -> str:
+        """A signed token for ``sub``, valid from now for ``expires_in``.
+
+        ``iss``, ``aud``, ``iat``, ``nbf``, ``exp`` and ``jti`` are filled in; ``scope``
+        (a space-separated string or a list of scopes) becomes the ``scope`` claim,
+        ``roles`` a ``roles`` list, and every other keyword a claim of its own.
+        """
+        payload = self._claims(sub, expires_in, scope, roles, claims)
+        return self._sign(payload, f"minted token for {sub!r}")
+
+    def auth_header(
+        self,
+        sub: str = _DEFAULT_SUB,
+        *,
+        expires_in: timedelta | float | None = None,
+        scope: str | Iterable[str] | None = None,
+        roles: Iterable[str] | None = None,
+        **claims: Any,
+    ) -> dict[str, str]:
+        """``{"Authorization": "Bearer <token>"}`` for a token minted like `mint`."""
+        token = self.mint(sub, expires_in=expires_in, scope=scope, roles=roles, **claims)
+        return {"Authorization": f"Bearer {token}"}
+
+    def _claims(
+        self,
+        sub: object,
+        expires_in: object,
+        scope: object,
+        roles: object,
+        claims: dict[str, Any],
+        *,
+        issued: int | None = None,
+    ) -> dict[str, Any]:
+        _checks.check_sub(sub)
+        if expires_in is None:
+            lifetime = self._lifetime_seconds
+        else:
+            lifetime = int(_checks.check_lifetime(expires_in).total_seconds())
+        if issued is None:
+            issued = int(self.clock.now().timestamp())
+        payload: dict[str, Any] = {
+            "iss": self.issuer,
+            "sub": sub,
+            "aud": self.audience,
+            "iat": issued,
+            "nbf": issued,
+            "exp": issued + lifetime,
+            "jti": os.urandom(16).hex(),
+        }
+        if scope is not None:
+            payload["scope"] = _checks.check_scope(scope)
+        if roles is not None:
+            payload["roles"] = _checks.check_roles(roles)
+        if claims:
+            _checks.check_claims(claims)
+            payload.update(claims)
+        return payload
+
+    def _sign(self, payload: dict[str, Any], message: str, signer: Signer | None = None) -> str:
+        key = self._current
+        try:
+            token = (signer or key.signer).sign(payload)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"the claims are not JSON-serialisable ({exc}); pass str, int, float, bool, "
+                "None, lists and dicts of those (datetimes as int(dt.timestamp()))"
+            ) from None
+        exp = payload.get("exp")
+        if signer is None and type(exp) is int and exp > key.last_exp:
+            key.last_exp = exp
+        self.record(message, sub=payload.get("sub"), jti=payload.get("jti"), exp=exp)
+        return token
+
+    def _stranger_key(self) -> KeyMaterial:
+        """A key of the right type that this minter never publishes."""
+        if self._stranger is None:
+            self._stranger = lease(self._algorithm, self)
+        return self._stranger
+
+    # --- verifying (for assertions) ------------------------------------------------------
+
+    @keywords
+    def decode(self, token: str, *, leeway: timedelta | float = 0) -> dict[str, Any]:
+        """Verify ``token`` as a strict verifier would, at the clock's time; return its claims.
+
+        The signature must come from a key this minter publishes now (found by ``kid``),
+        the algorithm must be the minter's, ``iss`` and ``aud`` must match, and
+        ``iss``, ``sub``, ``aud``, ``iat``, ``nbf``, ``exp`` and ``jti`` must be present.
+        Failures raise the PyJWT errors listed on the bad-token methods.
+        """
+        if not isinstance(token, str):
+            raise TypeError(f"decode() takes the token as a str, not {type(token).__name__}")
+        slack = _checks.check_duration(leeway, "leeway").total_seconds()
+        header = jwt.get_unverified_header(token)
+        kid = header.get("kid")
+        keys = {key.material.kid: key for key in self._published()}
+        found = keys.get(kid) if isinstance(kid, str) else None
+        if found is None:
+            raise jwt.PyJWKClientError(
+                f'Unable to find a signing key that matches: "{kid}" (this minter publishes '
+                f"{', '.join(keys) or 'no keys'})"
+            )
+        material = found.material
+        key = material.private if material.kty == "oct" else material.public
+        payload: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=[self._algorithm],
+            audience=self._audience,
+            issuer=self.issuer,
+            options={
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+                "require": _REQUIRED,
+            },
+        )
+        now = self.clock.now().timestamp()
+        if int(payload["exp"]) <= now - slack:
+            raise jwt.ExpiredSignatureError("Signature has expired")
+        if int(payload["nbf"]) > now + slack:
+            raise jwt.ImmatureSignatureError("The token is not yet valid (nbf)")
+        if int(payload["iat"]) > now + slack:
+            raise jwt.ImmatureSignatureError("The token is not yet valid (iat)")
+        return payload
+
+    # --- rotation ----------------------------------------------------------------------
+
+    @keywords
+    def rotate(self, *, grace: timedelta | float | None = None) -> str:
+        """Sign new tokens with a new key; returns its ``kid``.
+
+        The old key stays in `jwks` (and `decode` accepts it) for ``grace``
+        on the clock, by default until the last token it signed expires. ``grace=0``
+        unpublishes it at once.
+        """
+        now = self.clock.now()
+        old = self._current
+        if grace is None:
+            retire_at = max(now, datetime.fromtimestamp(old.last_exp, timezone.utc))
+        else:
+            retire_at = now + _checks.check_duration(grace, "grace")
+        material = lease(self._algorithm, self)
+        self._keys.append(_PublishedKey(material, Signer(material, self._algorithm)))
+        old.retire_at = retire_at
+        self.record(
+            f"rotated signing key to {material.kid!r}; {old.material.kid!r} stays published "
+            f"until {retire_at.isoformat()}",
+            kid=material.kid,
+            old_kid=old.material.kid,
+            retire_at=retire_at,
+        )
+        return material.kid
+
+    # --- the fake OIDC issuer ----------------------------------------------------------
+
+    @keywords
+    def serve(
+        self,
+        *,
+        clients: Mapping[str, str] | None = None,
+        users: Mapping[str, str] | None = None,
+    ) -> IssuerServer:
+        """A fake OIDC issuer on 127.0.0.1: ``with minter.serve() as issuer_url:``.
+
+        It serves ``/.well-known/openid-configuration``, the JWKS at
+        ``/.well-known/jwks.json`` and a token endpoint at ``/token`` (``client_credentials``
+        and ``password`` grants, form-encoded). While it runs, the minter's `issuer`
+        is ``issuer_url``. ``clients`` (client id → secret) and ``users`` (username →
+        password) make the token endpoint check credentials; without them it accepts any.
+        """
+        return IssuerServer(
+            self,
+            clients=_checks.check_credentials(clients, "clients"),
+            users=_checks.check_credentials(users, "users"),
+        )
+
+    def mock_jwks(self, fake_http: HTTPRoutes) -> str:
+        """Serve the discovery document and the JWKS through ``fake_http``; return the issuer.
+
+        For applications that fetch the issuer's keys with httpx: ``fake_http`` (a running
+        `fixturekit.FakeHTTP`, the ``http`` fixture) answers
+        ``GET <issuer>/.well-known/openid-configuration`` (whose ``jwks_uri`` points at the
+        next one) and ``GET <issuer>/.well-known/jwks.json`` with the minter's current key
+        set, computed per request, so `rotate` and the grace period show. Both routes are
+        optional: an application may fetch only one. ``<issuer>`` is `issuer` now.
+        """
+        if not (isinstance(fake_http, Fake) and isinstance(fake_http, HTTPRoutes)):
+            raise TypeError(
+                f"mock_jwks() takes a fixturekit.FakeHTTP (the http fixture), not {fake_http!r}"
+            )
+        self._require_asymmetric("JWKS to serve", "verify with minter.secret instead")
+        jwks_uri = route_documents(fake_http, self.issuer, self._algorithm, lambda: self.jwks)
+        self.record(f"JWKS served through {fake_http!r} at {jwks_uri}", url=jwks_uri)
+        return self.issuer
+
+    def __repr__(self) -> str:
+        state = " running" if self.running else ""
+        return f"<TokenMinter {self.name!r} {self._algorithm} iss={self.issuer!r}{state}>"
