@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from fixturekit._internal.checks import check_name
-from fixturekit.tokens._checks import check_issuer
+from fixturekit.tokens._checks import DEFAULT_SUB, check_issuer
 from fixturekit.tokens._keys import KeyMaterial, Signer, encode_segment
 
 if TYPE_CHECKING:
@@ -26,7 +26,6 @@ __all__ = ["BAD_TIME_MARGIN", "BadTokens"]
 BAD_TIME_MARGIN = timedelta(minutes=10)
 
 _MARGIN = int(BAD_TIME_MARGIN.total_seconds())
-_DEFAULT_SUB = "test-user"
 
 
 class BadTokens:
@@ -69,7 +68,7 @@ class BadTokens:
 
     def expired(
         self,
-        sub: str = _DEFAULT_SUB,
+        sub: str = DEFAULT_SUB,
         *,
         scope: str | Iterable[str] | None = None,
         roles: Iterable[str] | None = None,
@@ -86,7 +85,7 @@ class BadTokens:
 
     def not_yet_valid(
         self,
-        sub: str = _DEFAULT_SUB,
+        sub: str = DEFAULT_SUB,
         *,
         scope: str | Iterable[str] | None = None,
         roles: Iterable[str] | None = None,
@@ -103,7 +102,7 @@ class BadTokens:
 
     def wrong_audience(
         self,
-        sub: str = _DEFAULT_SUB,
+        sub: str = DEFAULT_SUB,
         *,
         audience: str | None = None,
         scope: str | Iterable[str] | None = None,
@@ -131,7 +130,7 @@ class BadTokens:
 
     def wrong_issuer(
         self,
-        sub: str = _DEFAULT_SUB,
+        sub: str = DEFAULT_SUB,
         *,
         issuer: str | None = None,
         scope: str | Iterable[str] | None = None,
@@ -155,7 +154,7 @@ class BadTokens:
 
     def bad_signature(
         self,
-        sub: str = _DEFAULT_SUB,
+        sub: str = DEFAULT_SUB,
         *,
         scope: str | Iterable[str] | None = None,
         roles: Iterable[str] | None = None,
@@ -171,7 +170,7 @@ class BadTokens:
 
     def alg_none(
         self,
-        sub: str = _DEFAULT_SUB,
+        sub: str = DEFAULT_SUB,
         *,
         scope: str | Iterable[str] | None = None,
         roles: Iterable[str] | None = None,
@@ -196,7 +195,7 @@ class BadTokens:
 
     def unknown_kid(
         self,
-        sub: str = _DEFAULT_SUB,
+        sub: str = DEFAULT_SUB,
         *,
         scope: str | Iterable[str] | None = None,
         roles: Iterable[str] | None = None,
@@ -216,7 +215,7 @@ class BadTokens:
         self,
         name: str,
         /,
-        sub: str = _DEFAULT_SUB,
+        sub: str = DEFAULT_SUB,
         *,
         scope: str | Iterable[str] | None = None,
         roles: Iterable[str] | None = None,
@@ -243,7 +242,7 @@ class BadTokens:
 
     def tampered(
         self,
-        sub: str = _DEFAULT_SUB,
+        sub: str = DEFAULT_SUB,
         *,
         changes: Mapping[str, Any] | None = None,
         scope: str | Iterable[str] | None = None,

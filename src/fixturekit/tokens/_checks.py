@@ -38,6 +38,9 @@ WHERE_FROM = {
     "jti": "a random value per token",
 }
 
+#: The ``sub`` of tokens minted without one.
+DEFAULT_SUB = "test-user"
+
 _ZERO = timedelta(0)
 
 

@@ -19,12 +19,12 @@ from fixturekit.clock import Clock
 from fixturekit.harness import Fake, ServingFake, Timeline
 from fixturekit.tokens import _checks
 from fixturekit.tokens._bad import BadTokens
+from fixturekit.tokens._checks import DEFAULT_SUB
 from fixturekit.tokens._issuer import HTTPRoutes, IssuerServer, route_documents
 from fixturekit.tokens._keys import KeyMaterial, Signer, lease
 
 __all__ = ["TokenMinter"]
 
-_DEFAULT_SUB = "test-user"
 _REQUIRED = ["iss", "sub", "aud", "iat", "nbf", "exp", "jti"]
 
 
@@ -193,7 +193,7 @@ class TokenMinter(ServingFake, BadTokens):
 
     def mint(
         self,
-        sub: str = _DEFAULT_SUB,
+        sub: str = DEFAULT_SUB,
         *,
         expires_in: timedelta | float | None = None,
         scope: str | Iterable[str] | None = None,
@@ -211,7 +211,7 @@ class TokenMinter(ServingFake, BadTokens):
 
     def auth_header(
         self,
-        sub: str = _DEFAULT_SUB,
+        sub: str = DEFAULT_SUB,
         *,
         expires_in: timedelta | float | None = None,
         scope: str | Iterable[str] | None = None,
