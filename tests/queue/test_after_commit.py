@@ -126,10 +126,36 @@ def test_a_released_savepoint_still_waits_for_the_outer_commit(engine: Engine) -
 
 
 def test_no_transaction_in_progress_means_the_job_lands_at_once(engine: Engine) -> None:
+    """The one rule of every fake's after-commit gate: nothing pending, nothing to wait for."""
     queue = FakeQueue()
     with Session(engine) as session:
+        assert not session.in_transaction()
         queue.push("x", after_commit=session)
+        queue.assert_pushed("x")  # landed before the session did anything
+        assert queue.staged == []
+    assert "pushed 'x' (job-1)" in queue.timeline.messages()[-1]
+
+
+def test_a_session_that_began_its_transaction_holds_the_job(engine: Engine) -> None:
+    queue = FakeQueue()
+    with Session(engine) as session:
+        session.begin()
+        queue.push("x", after_commit=session)
+        queue.assert_nothing_pushed()
+        session.commit()
     queue.assert_pushed("x")
+
+
+def test_a_failed_assertion_mentions_the_matching_staged_jobs(engine: Engine) -> None:
+    queue = FakeQueue()
+    with Session(engine) as session:
+        signup(session, queue, "a@example.com")
+        with pytest.raises(AssertionError) as raised:
+            queue.assert_pushed("send_welcome")
+        assert "1 matching job is staged, waiting for a session to commit" in str(raised.value)
+        with pytest.raises(AssertionError, match="matching job is staged"):
+            queue.assert_pushed_count(1, "send_welcome")
+        session.rollback()
 
 
 def test_scoped_sessions_are_followed_through_their_current_session(engine: Engine) -> None:
@@ -166,17 +192,20 @@ def test_auto_run_runs_commit_gated_jobs_at_commit(engine: Engine) -> None:
 
 
 def test_listeners_are_removed_when_the_queue_stops(engine: Engine) -> None:
-    with Session(engine) as session, FakeQueue() as queue:
-        session.add(User(email="a@example.com"))
-        queue.push("x", after_commit=session)
-        gate = next(iter(queue._commit_gates.values()))
-        assert event.contains(session, "after_transaction_end", gate._on_end)
-    assert not event.contains(session, "after_transaction_end", gate._on_end)
-    assert queue.staged == []
+    with Session(engine) as session:
+        with FakeQueue() as queue:
+            session.add(User(email="a@example.com"))
+            queue.push("x", after_commit=session)
+            gate = queue._gates.for_session(session)
+            assert all(event.contains(session, name, hook) for name, hook in gate._hooks)
+        assert not any(event.contains(session, name, hook) for name, hook in gate._hooks)
+        assert queue.staged == []
+        session.commit()  # the queue stopped: the commit no longer lands the job
+    queue.assert_nothing_pushed()
 
 
 def test_after_commit_refuses_what_is_not_a_session() -> None:
-    with pytest.raises(TypeError, match="after_commit= takes a SQLAlchemy Session"):
+    with pytest.raises(TypeError, match="after_commit= takes the SQLAlchemy Session"):
         FakeQueue().push("x", after_commit="session")
 
 

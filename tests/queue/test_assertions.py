@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import timedelta
 
 import pytest
 
+from fixturekit.errors import FakeAssertionError
 from fixturekit.queue import FakeQueue, Job
 
 
@@ -17,11 +19,19 @@ def queue() -> FakeQueue:
     return queue
 
 
-def test_assert_pushed_returns_the_first_matching_job(queue: FakeQueue) -> None:
+def test_assert_pushed_returns_the_latest_matching_job(queue: FakeQueue) -> None:
     job = queue.assert_pushed("send_welcome")
     assert isinstance(job, Job)
-    assert job.payload == {"user_id": 1}
-    assert queue.assert_pushed("send_welcome", payload={"user_id": 2}).id == "job-3"
+    assert job.id == "job-3"
+    assert job.payload == {"user_id": 2}
+    assert queue.assert_pushed("send_welcome", payload={"user_id": 1}).id == "job-1"
+    assert queue.assert_pushed().id == "job-3"  # any job: the latest one
+
+
+def test_the_name_is_a_field_like_the_others(queue: FakeQueue) -> None:
+    assert queue.assert_pushed(name="send_receipt").id == "job-2"
+    assert [job.id for job in queue.find(name="send_welcome", queue="mail")] == ["job-1", "job-3"]
+    queue.assert_not_pushed(name="send_invoice")
 
 
 def test_fields_take_exact_values_regexes_and_callables(queue: FakeQueue) -> None:
@@ -33,12 +43,12 @@ def test_fields_take_exact_values_regexes_and_callables(queue: FakeQueue) -> Non
 
 
 def test_times_counts_the_matching_jobs(queue: FakeQueue) -> None:
-    queue.assert_pushed("send_welcome", times=2)
+    assert queue.assert_pushed("send_welcome", times=2).id == "job-3"
     queue.assert_pushed("send_welcome", times=1, payload={"user_id": 2})
-    with pytest.raises(AssertionError) as raised:
+    with pytest.raises(FakeAssertionError) as raised:
         queue.assert_pushed("send_welcome", times=3)
     lines = str(raised.value).splitlines()
-    assert lines[0] == "expected 3 jobs matching name='send_welcome', but 2 were pushed:"
+    assert lines[0] == "expected 3 jobs with name='send_welcome', but 2 matched:"
     assert lines[1].startswith("  - 'send_welcome' (job-1) on 'mail', payload={'user_id': 1}")
 
 
@@ -69,59 +79,63 @@ def test_a_failure_on_an_empty_queue_says_nothing_was_pushed() -> None:
 def test_assert_not_pushed_lists_the_offending_jobs(queue: FakeQueue) -> None:
     queue.assert_not_pushed("send_invoice")
     queue.assert_not_pushed("send_welcome", payload={"user_id": 5})
-    with pytest.raises(AssertionError) as raised:
+    with pytest.raises(FakeAssertionError) as raised:
         queue.assert_not_pushed("send_welcome", queue="mail")
     message = str(raised.value)
-    assert message.startswith("expected no job matching name='send_welcome', queue='mail'")
+    assert message.startswith("expected no job with name='send_welcome', queue='mail', but 2")
     assert "(job-1)" in message
     assert "(job-3)" in message
 
 
-def test_assert_nothing_pushed_and_counts(queue: FakeQueue) -> None:
+def test_assert_nothing_pushed(queue: FakeQueue) -> None:
     FakeQueue().assert_nothing_pushed()
-    queue.assert_nothing_pushed(queue="reports")
-    with pytest.raises(AssertionError, match="expected nothing pushed, but 3 jobs were"):
+    with pytest.raises(FakeAssertionError, match="expected no job pushed at all, but 3 were"):
         queue.assert_nothing_pushed()
-    assert len(queue.assert_pushed_count(2, queue="mail")) == 2
-    with pytest.raises(AssertionError, match="expected 4 jobs pushed, but 3 were"):
+
+
+def test_assert_pushed_count_takes_the_name_and_any_field(queue: FakeQueue) -> None:
+    assert [job.id for job in queue.assert_pushed_count(2, queue="mail")] == ["job-1", "job-3"]
+    assert len(queue.assert_pushed_count(2, "send_welcome")) == 2
+    assert len(queue.assert_pushed_count(1, "send_welcome", payload={"user_id": 2})) == 1
+    queue.assert_pushed_count(0, queue="reports")
+    queue.assert_pushed_count(3)
+    with pytest.raises(FakeAssertionError, match="expected 4 jobs pushed, but 3 were"):
         queue.assert_pushed_count(4)
+    with pytest.raises(
+        FakeAssertionError, match="expected 1 jobs pushed with name='send_receipt', queue='mail'"
+    ):
+        queue.assert_pushed_count(1, "send_receipt", queue="mail")
 
 
-def test_find_returns_every_match(queue: FakeQueue) -> None:
+def test_find_returns_every_match_in_push_order(queue: FakeQueue) -> None:
     assert [job.id for job in queue.find("send_welcome")] == ["job-1", "job-3"]
     assert [job.id for job in queue.find(queue="default")] == ["job-2"]
+    assert [job.id for job in queue.find()] == ["job-1", "job-2", "job-3"]
+
+
+def test_a_callable_that_raises_on_another_job_shape_is_no_match(queue: FakeQueue) -> None:
+    job = queue.assert_pushed(payload=lambda p: p["order_id"] == 9)
+    assert job.name == "send_receipt"
+
+
+def test_timeout_waits_for_a_push_from_another_thread() -> None:
+    queue = FakeQueue()
+    timer = threading.Timer(0.05, queue.push, args=("late",))
+    timer.start()
+    try:
+        assert queue.assert_pushed("late", timeout=5).name == "late"
+        assert len(queue.assert_pushed_count(1, "late", timeout=5)) == 1
+    finally:
+        timer.join()
+    with pytest.raises(FakeAssertionError, match=r"after waiting 0.01s"):
+        queue.assert_pushed("never", timeout=0.01)
 
 
 def test_assertion_frames_are_hidden_from_tracebacks() -> None:
-    code = FakeQueue.assert_pushed.__code__
-    assert "__tracebackhide__" in code.co_varnames
-
-
-def test_strict_mode_fails_at_exit_listing_unasserted_jobs() -> None:
-    queue = FakeQueue(strict=True).start()
-    queue.push("send_welcome", {"user_id": 1})
-    queue.push("send_receipt", {"order_id": 2})
-    queue.assert_pushed("send_welcome")
-    with pytest.raises(AssertionError) as raised:
-        queue.stop()
-    lines = str(raised.value).splitlines()
-    assert lines[0] == "strict queue: 1 job was pushed but no assert_pushed() looked at it:"
-    assert lines[1].startswith("  - 'send_receipt' (job-2)")
-
-
-def test_strict_mode_passes_when_every_job_was_asserted() -> None:
-    with FakeQueue(strict=True) as queue:
-        queue.push("a")
-        queue.push("b")
-        queue.assert_pushed("a")
-        queue.assert_pushed_count(2)
-
-
-def test_strict_mode_does_not_hide_the_error_that_ended_the_block() -> None:
-    def body() -> None:
-        with FakeQueue(strict=True) as queue:
-            queue.push("unasserted")
-            raise KeyError("the test's own failure")
-
-    with pytest.raises(KeyError):
-        body()
+    for method in (
+        FakeQueue.assert_pushed,
+        FakeQueue.assert_not_pushed,
+        FakeQueue.assert_pushed_count,
+        FakeQueue.assert_nothing_pushed,
+    ):
+        assert "__tracebackhide__" in method.__code__.co_varnames
