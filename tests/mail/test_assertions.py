@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import pytest
 
 import fixturekit as fk
+from fixturekit.errors import FakeAssertionError
 from fixturekit.mail import FakeMailer
 
 
@@ -83,7 +86,7 @@ def test_times_mismatch_lists_the_matches(sent: FakeMailer) -> None:
     with pytest.raises(AssertionError) as info:
         sent.assert_sent(to="ada@example.com", times=1)
     assert str(info.value).splitlines() == [
-        "expected 1 mail(s) with to='ada@example.com', but 2 matched:",
+        "expected 1 mails with to='ada@example.com', but 2 matched:",
         *[f"  - {mail.describe()}" for mail in sent.outbox if "ada@example.com" in mail.to],
     ]
 
@@ -101,18 +104,24 @@ def test_assert_nothing_sent_and_count(mailer: FakeMailer) -> None:
     mail = mailer.send(to="ada@example.com", subject="Hi")
     assert mailer.assert_sent_count(1) == [mail]
     with pytest.raises(
-        AssertionError, match=r"expected no mail at all, but 1 were sent:\n  - 'Hi'"
+        FakeAssertionError, match=r"expected no mail sent at all, but 1 were:\n  - 'Hi'"
     ):
         mailer.assert_nothing_sent()
-    with pytest.raises(AssertionError, match=r"expected 2 mail\(s\) to be sent, but 1 were"):
+    with pytest.raises(FakeAssertionError, match=r"expected 2 mails sent, but 1 were"):
         mailer.assert_sent_count(2)
 
 
 def test_typo_in_a_criterion_lists_the_valid_names(sent: FakeMailer) -> None:
-    with pytest.raises(TypeError, match=r"unknown keyword 'sujbect' \(did you mean subject=\?\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"assert_sent\(\) got an unexpected keyword argument 'sujbect' "
+        r"\(did you mean subject=\?\)",
+    ):
         sent.assert_sent(sujbect="Welcome")
-    with pytest.raises(TypeError, match="it takes to, cc, bcc"):
-        sent.assert_not_sent(from_address="x")
+    for check in (sent.assert_not_sent, sent.find, sent.ignore, sent.assert_sent_count):
+        arguments = (1,) if check == sent.assert_sent_count else ()
+        with pytest.raises(TypeError, match="mails' fields are: to, cc, bcc"):
+            check(*arguments, from_address="x")
 
 
 @pytest.mark.parametrize("times", [0, -1, 1.5, True])
@@ -129,3 +138,58 @@ def test_assertion_frames_are_hidden_from_tracebacks() -> None:
         FakeMailer.assert_sent_count,
     ):
         assert "__tracebackhide__" in method.__code__.co_varnames
+
+
+def test_failures_are_fake_assertion_errors(sent: FakeMailer) -> None:
+    failing = [
+        lambda: sent.assert_sent(subject="nope"),
+        lambda: sent.assert_not_sent(to="ada@example.com"),
+        lambda: sent.assert_sent_count(1),
+        sent.assert_nothing_sent,
+        lambda: sent.outbox[0].find_link("/nowhere"),
+    ]
+    for call in failing:
+        with pytest.raises(FakeAssertionError):
+            call()
+
+
+def test_assert_sent_count_takes_criteria(sent: FakeMailer) -> None:
+    mails = sent.assert_sent_count(2, to="ada@example.com")
+    assert [mail.subject for mail in mails] == ["Welcome, Ada", "Password reset"]
+    assert sent.assert_sent_count(0, subject=re.compile("invoice")) == []
+    with pytest.raises(FakeAssertionError) as info:
+        sent.assert_sent_count(1, to="ada@example.com")
+    assert str(info.value).splitlines()[0] == (
+        "expected 1 mails sent with to='ada@example.com', but 2 were:"
+    )
+
+
+@pytest.mark.parametrize("count", [-1, 1.5, True, "2"])
+def test_bad_count_is_refused(sent: FakeMailer, count: object) -> None:
+    with pytest.raises(ValueError, match="count must be a whole number >= 0"):
+        sent.assert_sent_count(count)  # type: ignore[arg-type]
+
+
+def test_find_returns_the_matches_in_order_and_asserts_nothing(sent: FakeMailer) -> None:
+    found = sent.find(to="ada@example.com")
+    assert [mail.subject for mail in found] == ["Welcome, Ada", "Password reset"]
+    assert sent.find(subject="nothing like it") == []
+    assert sent.find() == sent.outbox
+    assert len(sent.unasserted) == 3  # finding is not asserting
+
+
+def test_timeout_waits_for_a_mail_sent_from_another_thread(mailer: FakeMailer) -> None:
+    def later() -> None:
+        time.sleep(0.05)
+        mailer.send(to="ada@example.com", subject="Async welcome")
+
+    worker = threading.Thread(target=later)
+    worker.start()
+    try:
+        mail = mailer.assert_sent(subject="Async welcome", timeout=5)
+        assert mail.to == ["ada@example.com"]
+        assert len(mailer.assert_sent_count(1, timeout=5)) == 1
+    finally:
+        worker.join()
+    with pytest.raises(FakeAssertionError, match=r"after waiting 0.01s"):
+        mailer.assert_sent(subject="never", timeout=0.01)

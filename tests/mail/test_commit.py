@@ -1,5 +1,6 @@
 """after_commit=session: a mail lands when the session's transaction commits, and
-vanishes when it rolls back, also inside a savepoint-based sandbox."""
+vanishes when it rolls back, also inside a savepoint-based sandbox; a session with no
+transaction open delivers at once."""
 
 from __future__ import annotations
 
@@ -100,19 +101,38 @@ def test_closing_the_session_without_commit_drops_the_mail(
     mailer.assert_nothing_sent()
 
 
-def test_mail_sent_before_the_transaction_began_lands_with_the_next_commit(
+def test_a_session_with_no_transaction_open_delivers_at_once(
+    engine: Engine, mailer: FakeMailer, virtual_clock: fk.Clock
+) -> None:
+    """Nothing is pending, so there is nothing to wait for (Django's on_commit, Laravel's
+    afterCommit); the job queue does the same."""
+    with Session(engine) as session:
+        assert session.get_transaction() is None
+        mailer.send(to="ada@example.com", subject="at once", after_commit=session)
+        mail = mailer.assert_sent(subject="at once")
+        assert mail.sent_at == virtual_clock.now()
+        assert mailer.pending == []
+        session.rollback()  # a later transaction has nothing to do with it
+    mailer.assert_sent_count(1)
+
+
+def test_after_a_commit_the_next_send_waits_only_if_a_new_transaction_began(
     engine: Engine, mailer: FakeMailer
 ) -> None:
     with Session(engine) as session:
-        assert session.get_transaction() is None
-        mailer.send(to="ada@example.com", subject="early", after_commit=session)
-        session.add(User(email="ada@example.com"))
+        sign_up(session, mailer, "ada@example.com")
         session.commit()
-    mailer.assert_sent(subject="early")
+        mailer.send(to="ops@example.com", subject="between transactions", after_commit=session)
+        mailer.assert_sent(subject="between transactions")
+        sign_up(session, mailer, "bob@example.com")  # session.add() begins a transaction
+        mailer.assert_not_sent(to="bob@example.com")
+        session.rollback()
+    assert [mail.subject for mail in mailer.outbox] == ["Welcome", "between transactions"]
 
 
 def test_rolled_back_savepoint_drops_only_its_own_mails(engine: Engine, mailer: FakeMailer) -> None:
     with Session(engine) as session:
+        session.add(User(email="ada@example.com"))
         mailer.send(to="ada@example.com", subject="outer", after_commit=session)
         savepoint = session.begin_nested()
         mailer.send(to="ada@example.com", subject="inner", after_commit=session)
@@ -204,6 +224,7 @@ def test_async_session(mailer: FakeMailer, tmp_path: object) -> None:
 def test_send_message_can_wait_for_commit_too(engine: Engine, mailer: FakeMailer) -> None:
     message = build_message(to=["ada@example.com"], subject="message", text="x")
     with Session(engine) as session:
+        session.add(User(email="ada@example.com"))
         mailer.send_message(message, after_commit=session)
         mailer.assert_nothing_sent()
         session.commit()
@@ -242,17 +263,27 @@ def test_stopping_the_mailer_forgets_pending_mail_and_its_listeners(
     engine: Engine, virtual_clock: fk.Clock
 ) -> None:
     session = Session(engine)
+    before = len(session.dispatch.after_transaction_end), len(session.dispatch.after_commit)
     with FakeMailer(clock=virtual_clock) as mailer:
         sign_up(session, mailer, "ada@example.com")
-        (gate,) = mailer._gates.values()
-        hooks = list(gate._hooks)
+        assert len(session.dispatch.after_transaction_end) > before[0]
     assert mailer.pending == []
-    assert not any(event.contains(session, name, hook) for name, hook in hooks)
+    after = len(session.dispatch.after_transaction_end), len(session.dispatch.after_commit)
+    assert after == before
     session.commit()
     session.close()
     mailer.assert_nothing_sent()
 
 
 def test_after_commit_must_be_a_session(mailer: FakeMailer, engine: Engine) -> None:
-    with pytest.raises(TypeError, match="after_commit must be the SQLAlchemy Session"):
+    with pytest.raises(TypeError, match="after_commit= takes the SQLAlchemy Session"):
         mailer.send(to="ada@example.com", subject="x", after_commit=engine)
+
+
+def test_reset_forgets_pending_mail(engine: Engine, mailer: FakeMailer) -> None:
+    with Session(engine) as session:
+        sign_up(session, mailer, "ada@example.com")
+        mailer.reset()
+        assert mailer.pending == []
+        session.commit()
+    mailer.assert_nothing_sent()

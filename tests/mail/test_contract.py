@@ -153,7 +153,7 @@ def test_times_fails_that_many_sends(way_in: Sender, mailer: FakeMailer) -> None
 
 
 def test_sender_stage_failure(way_in: Sender, mailer: FakeMailer) -> None:
-    mailer.fail_next(554, at="mail", message="5.7.1 Sender blocked")
+    mailer.fail_next(554, on="mail", message="5.7.1 Sender blocked")
     with pytest.raises(smtplib.SMTPSenderRefused) as info:
         way_in.send_raw("app@example.com", ["ada@example.com"])
     assert (info.value.smtp_code, info.value.smtp_error) == (554, b"5.7.1 Sender blocked")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import fixturekit as fk
+from fixturekit.errors import FixturekitError
 from fixturekit.mail import Attachment, FakeMailer, address_problem
 
 from .conftest import only
@@ -209,7 +210,11 @@ def test_rejected_recipient_among_several_refuses_the_whole_direct_mail(
         ({"attachments": [("a.bin", 5)]}, TypeError, "must be bytes or str"),
         ({"attachments": [("a.bin", "nope", b"")]}, ValueError, "content type must look"),
         ({"attachments": [42]}, TypeError, "an attachment is a path"),
-        ({"subjet": "x"}, TypeError, r"unknown keyword 'subjet' \(did you mean subject=\?\)"),
+        (
+            {"subjet": "x"},
+            TypeError,
+            r"send\(\) got an unexpected keyword argument 'subjet' \(did you mean subject=\?\)",
+        ),
     ],
 )
 def test_bad_arguments_are_refused(
@@ -226,7 +231,9 @@ def test_constructor_checks_its_options() -> None:
         FakeMailer(default_from="nobody")
     with pytest.raises(TypeError, match="strict must be True or False"):
         FakeMailer(strict="yes")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"unknown keyword 'stric' \(did you mean strict=\?\)"):
+    with pytest.raises(
+        TypeError, match=r"unexpected keyword argument 'stric' \(did you mean strict=\?\)"
+    ):
         FakeMailer(stric=True)  # type: ignore[call-arg]
 
 
@@ -234,12 +241,16 @@ def test_constructor_checks_its_options() -> None:
     ("args", "kwargs", "message"),
     [
         ((200,), {}, "from 400 to 599"),
-        (("slow",), {}, "unknown failure 'slow'"),
+        (("slow",), {}, "unknown code 'slow'"),
+        ((True,), {}, "from 400 to 599"),
         ((451,), {"times": 0}, "times must be a whole number >= 1"),
-        ((451,), {"at": "quit"}, "at must be one of 'mail', 'rcpt', 'data'"),
-        ((451,), {"at": "data", "recipient": "a@b.co"}, "at= must be 'rcpt'"),
-        (("disconnect",), {"recipient": "a@b.co"}, "takes no at=, recipient= or message="),
+        ((451,), {"times": True}, "times must be a whole number >= 1"),
+        ((451,), {"on": "quit"}, "on must be one of 'mail', 'rcpt', 'data'"),
+        ((451,), {"on": "data", "recipient": "a@b.co"}, "on= must be 'rcpt'"),
+        (("disconnect",), {"recipient": "a@b.co"}, "takes no on=, recipient= or message="),
+        (("disconnect",), {"on": "mail"}, "takes no on=, recipient= or message="),
         ((451,), {"message": "a\r\nb"}, "line break"),
+        ((451,), {"at": "data"}, "unexpected keyword argument 'at'; its keyword arguments"),
     ],
 )
 def test_fail_next_checks_its_arguments(
@@ -267,3 +278,40 @@ def test_queued_faults_are_described_and_reset(mailer: FakeMailer) -> None:
     mailer.assert_nothing_sent()
     mailer.send(to="ada@example.com", subject="after reset")
     mailer.assert_sent_count(1)
+
+
+def test_fail_next_on_names_the_stage_that_refuses(mailer: FakeMailer) -> None:
+    mailer.fail_next(421, on="mail")
+    with pytest.raises(smtplib.SMTPSenderRefused) as sender:
+        mailer.send(to="ada@example.com", subject="x")
+    assert sender.value.smtp_code == 421
+    mailer.fail_next(452, on="rcpt")
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as recipients:
+        mailer.send(to="ada@example.com", subject="x")
+    assert recipients.value.recipients["ada@example.com"][0] == 452
+    mailer.fail_next(code=554, on="data", message="5.7.1 spam")
+    with pytest.raises(smtplib.SMTPDataError, match=r"554 5\.7\.1 spam"):
+        mailer.send(to="ada@example.com", subject="x")
+    mailer.assert_nothing_sent()
+
+
+@pytest.mark.parametrize(
+    ("failure", "kwargs", "smtplib_error"),
+    [
+        (None, {"to": "not-an-address"}, smtplib.SMTPRecipientsRefused),
+        (None, {"from_": "nobody@"}, smtplib.SMTPSenderRefused),
+        (451, {}, smtplib.SMTPDataError),
+        ("disconnect", {}, smtplib.SMTPServerDisconnected),
+    ],
+)
+def test_refusals_are_smtplib_errors_and_fixturekit_errors(
+    mailer: FakeMailer,
+    failure: int | str | None,
+    kwargs: dict[str, str],
+    smtplib_error: type[Exception],
+) -> None:
+    if failure is not None:
+        mailer.fail_next(failure)
+    with pytest.raises(smtplib_error) as info:
+        mailer.send(**{"to": "ada@example.com", "subject": "x", **kwargs})  # type: ignore[arg-type]
+    assert isinstance(info.value, FixturekitError)

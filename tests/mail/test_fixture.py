@@ -1,8 +1,9 @@
-"""The mailer in a Harness, in HarnessTestCase, and as the plugin's fixture (pytester)."""
+"""The mailer in a Harness, in HarnessTestCase, and as the plugin's fixture (nested pytest)."""
 
 from __future__ import annotations
 
 import unittest
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -11,6 +12,9 @@ from fixturekit.mail import FakeMailer
 from fixturekit.testcase import HarnessTestCase
 
 from .conftest import smtp_threads
+
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
 TESTS = """
 import smtplib
@@ -48,27 +52,45 @@ def test_unasserted_mail(mailer):
 """
 
 
-INI = "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+FAILING_AFTER_A_SEND = """
+def test_fails_after_sending(mailer):
+    mailer.send(to="ada@example.com", subject="Welcome")
+    assert False, "the test's own failure"
+"""
 
 
-def test_fixture_joins_the_harness_on_the_clock(pytester: pytest.Pytester) -> None:
-    pytester.makeini(INI)
-    pytester.makepyfile(test_mail_fixture=TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+@pytest.mark.slow
+def test_fixture_joins_the_harness_on_the_clock(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(test_mail_fixture=TESTS)
+    result = inner_pytest.run()
     result.assert_outcomes(passed=3)
 
 
-def test_strict_ini_option_fails_the_test_that_forgot_a_mail(pytester: pytest.Pytester) -> None:
-    pytester.makeini(INI + "fixturekit_strict = true\n")
-    pytester.makepyfile(test_mail_fixture=TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+@pytest.mark.slow
+def test_strict_ini_option_fails_the_test_that_forgot_a_mail(inner_pytest: InnerPytest) -> None:
+    inner_pytest.ini("fixturekit_strict = true")
+    inner_pytest.makepyfile(test_mail_fixture=TESTS)
+    result = inner_pytest.run()
     result.assert_outcomes(passed=3, errors=1)
     result.stdout.fnmatch_lines(
         [
-            "*strict FakeMailer: 1 mail(s) were sent that no assertion looked at:*",
+            "*StrictModeError: FakeMailer at exit: 1 mail(s) were sent that no assertion "
+            "looked at (strict=True):*",
             "*'Forgotten' from noreply@example.com to forgotten@example.com*",
         ]
     )
+
+
+@pytest.mark.slow
+def test_strict_test_that_failed_after_sending_reports_only_its_failure(
+    inner_pytest: InnerPytest,
+) -> None:
+    inner_pytest.ini("fixturekit_strict = true")
+    inner_pytest.makepyfile(test_mail_fixture=FAILING_AFTER_A_SEND)
+    result = inner_pytest.run()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*the test's own failure*"])
+    result.stdout.no_fnmatch_line("*StrictModeError*")
 
 
 def test_harness_shares_its_clock_and_timeline() -> None:
@@ -102,14 +124,15 @@ def test_harness_test_case_runs_and_cleans_up() -> None:
 MailTestCase.__test__ = False  # type: ignore[attr-defined]  # run above, not by pytest
 
 
-def test_strict_ini_option_reaches_the_job_queue_too(pytester: pytest.Pytester) -> None:
-    pytester.makeini(INI + "fixturekit_strict = true\n")
-    pytester.makepyfile(
+@pytest.mark.slow
+def test_strict_ini_option_reaches_the_job_queue_too(inner_pytest: InnerPytest) -> None:
+    inner_pytest.ini("fixturekit_strict = true")
+    inner_pytest.makepyfile(
         test_queue_fixture="""
         def test_unasserted_job(job_queue):
             job_queue.push("send_welcome", {"user_id": 1})
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result = inner_pytest.run()
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*send_welcome*"])

@@ -1,13 +1,16 @@
-"""The SMTP capture server behind `fixturekit.mail.FakeMailer`.
+"""The SMTP capture service behind `fixturekit.mail.FakeMailer` (needs aiosmtpd).
 
-Private: users reach it through ``mailer.smtp_server()`` and ``mailer.patch_smtplib()``.
+Private, and imported only when a server or a patch starts: users reach it through
+``mailer.smtp_server()`` and ``mailer.patch_smtplib()``.
+
 One `CaptureService` runs an asyncio event loop in a thread and serves aiosmtpd SMTP
 sessions on it, either on a listening socket that we bind ourselves (aiosmtpd's own
 controller cannot use port 0: aio-libs/aiosmtpd#388), or over one end of a
 ``socket.socketpair()`` whose other end a patched ``smtplib.SMTP`` talks to.
 
 The service knows nothing about mail: every decision (is this address acceptable,
-should this send fail, where does the message go) is the `Sink`'s, so the direct
+should this send fail, where does the message go) is the `Sink`'s (in the mailer, an
+``Attempt`` of ``fixturekit.mail._faults`` per transaction), so the direct
 ``mailer.send()`` path and the SMTP paths behave alike.
 """
 

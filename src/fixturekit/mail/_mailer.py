@@ -1,0 +1,450 @@
+"""FakeMailer: the outbox, the three ways in, the assertions, faults and commit-gated sends."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from email.message import Message
+from typing import Any
+
+from fixturekit._internal.checks import check_count, keywords
+from fixturekit._internal.commit import CommitGate, CommitGates
+from fixturekit._internal.matching import Recordings, filter_matching, value_matches
+from fixturekit.clock import Clock
+from fixturekit.harness import Fake, Timeline
+from fixturekit.mail._addresses import address_list, address_problem, split_display, unique
+from fixturekit.mail._compose import (
+    attachment,
+    body,
+    check_header_value,
+    copy_without_bcc,
+    envelope_of,
+    extra_headers,
+)
+from fixturekit.mail._faults import Attempt, Fault, Faults, Sink, make_fault
+from fixturekit.mail._message import Draft, Headers, SentMail, flatten
+from fixturekit.mail._patch import SMTPLibPatch
+from fixturekit.mail._received import read_raw
+from fixturekit.mail._server import SharedService, SMTPCaptureServer
+
+__all__ = ["FakeMailer"]
+
+_DEFAULT_FROM = "noreply@example.com"
+
+#: What assert_sent() and friends match on: SentMail's attributes, plus ``attachment``
+#: (the attachments' names).
+_FIELDS = (
+    "to",
+    "cc",
+    "bcc",
+    "reply_to",
+    "from_",
+    "subject",
+    "text",
+    "html",
+    "headers",
+    "attachments",
+    "attachment",
+    "links",
+    "recipients",
+    "sent_at",
+    "via",
+    "server",
+    "login",
+    "tls",
+)
+
+
+class _HeadersIncluding:
+    """The matcher a dict given as ``headers=`` becomes: those headers, among others."""
+
+    def __init__(self, expected: Mapping[str, Any]) -> None:
+        self.expected = dict(expected)
+
+    def __call__(self, headers: Headers) -> bool:
+        for name, value in self.expected.items():
+            if name not in headers:
+                return False
+            if not value_matches(value, headers.get_all(name)):
+                return False
+        return True
+
+    def __repr__(self) -> str:
+        return f"headers including {self.expected!r}"
+
+
+def _field(mail: SentMail, name: str) -> Any:
+    if name == "attachment":
+        return [attachment.name for attachment in mail.attachments]
+    return getattr(mail, name)
+
+
+def _prepare(criteria: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(criteria.get("headers"), Mapping):
+        criteria["headers"] = _HeadersIncluding(criteria["headers"])
+    return criteria
+
+
+class FakeMailer(Fake):
+    """An outbox for the mail an application sends, with assertions.
+
+    Arguments:
+        clock: the `fixturekit.Clock` that stamps `SentMail.sent_at`; without one the
+            mailer has a private virtual clock (see `fixturekit.Fake`).
+        timeline: where sends are recorded; a harness sets it.
+        strict: when True, leaving the mailer raises `fixturekit.errors.StrictModeError`
+            if a mail in the outbox was neither matched by an assertion nor acknowledged
+            with `ignore` (not when the ``with`` block raised: its error is the one shown).
+        default_from: the sender of direct sends that give no ``from_``.
+
+    Sending with a malformed address raises like a server refusing it would; faults
+    queued with `fail_next` fail the next sends the way a provider does. `reset`
+    forgets sent and pending mail and queued faults; running servers and patches stay.
+    Thread-safe: the SMTP server's thread and the test's deliver into one outbox.
+    """
+
+    name = "mailer"
+
+    @keywords
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        timeline: Timeline | None = None,
+        strict: bool = False,
+        default_from: str = _DEFAULT_FROM,
+    ) -> None:
+        super().__init__(clock=clock, timeline=timeline, strict=strict)
+        pair = split_display(default_from, "default_from")
+        problem = address_problem(pair[1])
+        if problem is not None:
+            raise ValueError(f"default_from {default_from!r} is not a valid address: {problem}")
+        self.default_from = default_from
+        self._default_from = pair
+        self._lock = threading.RLock()
+        self._smtp = SharedService(Sink(self), owner=self)
+        self._outbox: list[SentMail] = []
+        self._seen: set[int] = set()
+        self._faults = Faults()
+        self._gates: CommitGates[SentMail] = CommitGates(deliver=self._deliver, drop=self._drop)
+        self._numbers = itertools.count(1)
+        self._sent: Recordings[SentMail] = Recordings(
+            verb="sent",
+            noun=("mail", "mails"),
+            records=lambda: self.outbox,
+            describe=SentMail.describe,
+            fields=_FIELDS,
+            get=_field,
+            prepare=_prepare,
+            seen=self._acknowledge,
+            note=self._pending_note,
+        )
+
+    # --- state -------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget sent and pending mail and queued faults (running servers and patches,
+        and the configuration, stay)."""
+        super().reset()
+        with self._lock:
+            self._outbox = []
+            self._seen = set()
+            self._gates.close()
+        self._faults.clear()
+
+    @property
+    def outbox(self) -> list[SentMail]:
+        """Every mail sent so far, oldest first (a copy)."""
+        with self._lock:
+            return list(self._outbox)
+
+    @property
+    def pending(self) -> list[SentMail]:
+        """Mails sent with ``after_commit=`` whose transaction has not ended yet."""
+        with self._lock:
+            return self._gates.pending
+
+    def _land(self, mail: SentMail) -> None:
+        with self._lock:
+            mail.sent_at = self.clock.now()
+            mail.number = next(self._numbers)
+            self._outbox.append(mail)
+            self.record(
+                f"mail to {', '.join(mail.recipients)}: {mail.subject}",
+                to=tuple(mail.recipients),
+                subject=mail.subject,
+                via=mail.via,
+            )
+
+    def _deliver(self, mails: list[SentMail]) -> None:
+        for mail in mails:
+            self._land(mail)
+
+    def _drop(self, mails: list[SentMail]) -> None:
+        with self._lock:
+            for mail in mails:
+                self.record(
+                    f"mail to {', '.join(mail.recipients)}: {mail.subject} discarded "
+                    "(its transaction rolled back)",
+                    to=tuple(mail.recipients),
+                    subject=mail.subject,
+                )
+
+    def _gate(self, after_commit: object) -> CommitGate[SentMail]:
+        with self._lock:
+            return self._gates.for_session(after_commit)
+
+    def _land_or_hold(self, mail: SentMail, gate: CommitGate[SentMail] | None) -> None:
+        if gate is not None:
+            with self._lock:
+                if gate.stage(mail):
+                    return
+        self._land(mail)
+
+    # --- way 1: direct ----------------------------------------------------------------------
+
+    @keywords
+    def send(
+        self,
+        *,
+        to: str | Iterable[str] | None,
+        subject: str = "",
+        text: str | None = None,
+        html: str | None = None,
+        from_: str | None = None,
+        cc: str | Iterable[str] | None = None,
+        bcc: str | Iterable[str] | None = None,
+        reply_to: str | Iterable[str] | None = None,
+        attachments: Iterable[Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        after_commit: Any = None,
+    ) -> SentMail:
+        """Send a mail directly (for applications that take a mailer object).
+
+        Addresses are ``'ada@example.com'`` or ``'Ada <ada@example.com>'``, or lists of
+        them. ``attachments`` items are paths, ``(name, content)``,
+        ``(name, content_type, content)`` or `Attachment` tuples.
+
+        ``after_commit=session`` (a SQLAlchemy ``Session``, ``AsyncSession`` or
+        ``scoped_session``) holds the mail until the session's transaction commits and
+        drops it if it rolls back (see `pending`); a session with no transaction open
+        delivers at once.
+
+        Raises what smtplib raises against a real server: `smtplib.SMTPSenderRefused`
+        for a malformed sender, `smtplib.SMTPRecipientsRefused` for malformed or
+        refused recipients (then nothing is sent), and for queued faults
+        `smtplib.SMTPDataError` or `smtplib.SMTPServerDisconnected`.
+        """
+        if type(to) is str and "<" not in to:
+            to_pairs = [("", to.strip())]
+        else:
+            to_pairs = address_list(to, "to")
+        cc_pairs = address_list(cc, "cc") if cc else []
+        bcc_pairs = address_list(bcc, "bcc") if bcc else []
+        reply_pairs = address_list(reply_to, "reply_to") if reply_to else []
+        sender = self._default_from if from_ is None else split_display(from_, "from_")
+        if type(subject) is not str or "\n" in subject or "\r" in subject:
+            check_header_value(subject, "subject")
+        text = body(text, "text") if text is not None else None
+        html = body(html, "html") if html is not None else None
+        files = [attachment(item) for item in attachments] if attachments else []
+        extra = extra_headers(headers) if headers else []
+        to_list = [pair[1] for pair in to_pairs]
+        cc_list = [pair[1] for pair in cc_pairs]
+        bcc_list = [pair[1] for pair in bcc_pairs]
+        recipients = unique(to_list + cc_list + bcc_list) if cc_list or bcc_list else to_list
+        if not recipients:
+            raise ValueError("a mail needs at least one recipient: give to=, cc= or bcc=")
+        gate = self._gate(after_commit) if after_commit is not None else None
+        Attempt(self).direct(sender[1], recipients)
+        mail = SentMail(
+            to=to_list,
+            cc=cc_list,
+            bcc=bcc_list,
+            reply_to=[pair[1] for pair in reply_pairs],
+            from_=sender[1],
+            subject=subject,
+            text=text,
+            html=html,
+            attachments=files,
+            recipients=recipients,
+            sent_at=self.clock.now(),
+            via="direct",
+            draft=Draft(sender, to_pairs, cc_pairs, reply_pairs, extra),
+        )
+        self._land_or_hold(mail, gate)
+        return mail
+
+    @keywords
+    def send_message(
+        self,
+        message: Message,
+        *,
+        from_addr: str | None = None,
+        to_addrs: str | Iterable[str] | None = None,
+        after_commit: Any = None,
+    ) -> SentMail:
+        """Send an `email.message.EmailMessage` directly, as ``smtplib.send_message`` would.
+
+        The sender is ``from_addr`` or the message's Sender/From; the recipients
+        ``to_addrs`` or its To, Cc and Bcc. The Bcc header is removed before sending and
+        the message goes through the same serialisation as over SMTP. ``after_commit``
+        is `send`'s.
+        """
+        if not isinstance(message, Message):
+            raise TypeError(
+                f"send_message() takes an email.message.EmailMessage, not {message!r}; "
+                "for keyword arguments use send(to=..., subject=...)"
+            )
+        sender, recipients = envelope_of(message, from_addr, to_addrs)
+        gate = self._gate(after_commit) if after_commit is not None else None
+        raw = flatten(copy_without_bcc(message))
+        Attempt(self).direct(sender, recipients)
+        mail = read_raw(raw, sender, recipients, via="direct", sent_at=self.clock.now())
+        self._land_or_hold(mail, gate)
+        return mail
+
+    # --- ways 2 and 3: SMTP ----------------------------------------------------------------
+
+    def smtp_server(self) -> SMTPCaptureServer:
+        """A real SMTP server on 127.0.0.1 delivering here:
+        ``with mailer.smtp_server() as (host, port):``. Needs the ``smtp`` extra."""
+        return SMTPCaptureServer(self._smtp)
+
+    def patch_smtplib(self) -> SMTPLibPatch:
+        """``with mailer.patch_smtplib():`` ``smtplib.SMTP``/``SMTP_SSL`` to any host deliver
+        here, without network. Needs the ``smtp`` extra."""
+        return SMTPLibPatch(self._smtp)
+
+    # --- faults ------------------------------------------------------------------------------
+
+    @keywords
+    def fail_next(
+        self,
+        code: int | str,
+        *,
+        times: int = 1,
+        message: str | None = None,
+        on: str | None = None,
+        recipient: str | None = None,
+    ) -> None:
+        """Make the next send(s) fail the way a provider does, through every way in.
+
+        ``code`` is an SMTP reply code from 400 to 599, or ``"temporary"`` (451),
+        ``"rejected"`` (550) or ``"disconnect"`` (the connection drops after the message
+        was transmitted, without a reply). ``on`` is the SMTP stage that answers with
+        the code: ``"mail"``, ``"rcpt"`` or ``"data"``; by default a 550 or a
+        ``recipient=`` refuses recipients (``"rcpt"``) and any other code refuses the
+        message (``"data"``). ``recipient`` limits a recipient refusal to that address,
+        ``message`` sets the reply's text. ``times`` queues the same failure for that
+        many sends.
+
+        Over SMTP the client sees the reply itself; `send` raises what smtplib raises.
+        """
+        check_count(times, "times", minimum=1)
+        fault = make_fault(code, message=message, on=on, recipient=recipient)
+        self._faults.add(fault, times)
+
+    def _take_fault(self) -> Fault | None:
+        return self._faults.take()
+
+    @property
+    def faults(self) -> list[str]:
+        """The queued faults, next first, described."""
+        return self._faults.describe()
+
+    # --- assertions --------------------------------------------------------------------------
+
+    def assert_sent(
+        self, *, times: int | None = None, timeout: float | None = None, **match: Any
+    ) -> SentMail:
+        """Assert a mail matching ``match`` was sent (exactly ``times`` of them, if
+        given); returns the latest matching mail.
+
+        Criteria are `SentMail` attributes (``to=``, ``subject=``, ``text=``...) plus
+        ``attachment=`` (an attachment's name); values are exact values, compiled regexes
+        (searched) or callables. A list attribute matches if any item does
+        (``to="ada@example.com"``); a dict for ``headers=`` matches those headers among
+        others. ``timeout=`` waits up to that many seconds for the mail (sent from
+        another thread).
+        """
+        __tracebackhide__ = True
+        return self._sent.assert_("assert_sent", match, times=times, timeout=timeout)  # noqa: PT009
+
+    def assert_not_sent(self, **match: Any) -> None:
+        """Assert no mail matching ``match`` was sent (criteria as for `assert_sent`)."""
+        __tracebackhide__ = True
+        self._sent.assert_not("assert_not_sent", match)
+
+    def assert_sent_count(
+        self, count: int, /, *, timeout: float | None = None, **match: Any
+    ) -> list[SentMail]:
+        """Assert exactly ``count`` mails matching ``match`` (all mails, without criteria)
+        were sent; returns them. ``timeout=`` waits up to that many seconds for the count."""
+        __tracebackhide__ = True
+        return self._sent.assert_count("assert_sent_count", count, match, timeout=timeout)
+
+    def assert_nothing_sent(self) -> None:
+        """Assert the outbox is empty."""
+        __tracebackhide__ = True
+        self._sent.assert_nothing("assert_nothing_sent")
+
+    def find(self, **match: Any) -> list[SentMail]:
+        """The mails matching ``match`` (criteria as for `assert_sent`), oldest first.
+
+        Looking is not asserting: strict mode does not count the mails found as checked.
+        """
+        return self._sent.find("find", match)
+
+    def ignore(self, **match: Any) -> list[SentMail]:
+        """Acknowledge the mails matching ``match`` (all, without criteria) for strict
+        mode; returns them."""
+        matched = self._sent.find("ignore", match)
+        self._acknowledge(matched)
+        return matched
+
+    @property
+    def unasserted(self) -> list[SentMail]:
+        """Mails no assertion matched and no `ignore` acknowledged."""
+        with self._lock:
+            return [mail for mail in self._outbox if mail.number not in self._seen]
+
+    def _acknowledge(self, mails: Sequence[SentMail]) -> None:
+        with self._lock:
+            self._seen.update(mail.number for mail in mails)
+
+    def _pending_note(self, criteria: Mapping[str, Any]) -> str:
+        waiting = filter_matching(self.pending, criteria, _field)
+        if not waiting:
+            return ""
+        lines = [
+            f"\nnote: {len(waiting)} matching mail(s) wait for their session to commit "
+            "(sent with after_commit=):"
+        ]
+        lines += [f"  - {mail.describe()}" for mail in waiting]
+        return "\n".join(lines)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def on_stop(self) -> None:
+        """Stop the servers and patches left running; forget mail still waiting for a
+        commit."""
+        try:
+            self._smtp.stop_all()
+        finally:
+            with self._lock:
+                self._gates.close()
+
+    def exit_problems(self) -> list[str]:
+        """In strict mode, the mails no assertion looked at."""
+        if not self.strict:
+            return []
+        left = self.unasserted
+        if not left:
+            return []
+        return [
+            f"{len(left)} mail(s) were sent that no assertion looked at (strict=True):",
+            *[f"  - {mail.describe()}" for mail in left],
+            "assert them with mailer.assert_sent(...), or acknowledge them with mailer.ignore(...)",
+        ]
