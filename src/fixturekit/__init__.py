@@ -13,7 +13,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from fixturekit._netguard import NetworkGuard
     from fixturekit._internal.seed import seed
     from fixturekit.errors import NetworkBlocked
     from fixturekit.clock import Clock, Timer
@@ -37,7 +36,7 @@ if TYPE_CHECKING:
         post_build,
     )
     from fixturekit.harness import Event, Fake, Harness, Timeline
-    from fixturekit.http import FakeHTTP
+    from fixturekit.http import FakeHTTP, NetworkGuard
     from fixturekit.mail import FakeMailer, SentMail
     from fixturekit.payments import FakePayments
     from fixturekit.queue import FakeQueue, Job, JobFailed, PayloadError, RunawayJobsError
@@ -83,7 +82,7 @@ __all__ = [
 
 _LAZY = {
     "NetworkBlocked": "fixturekit.errors",
-    "NetworkGuard": "fixturekit._netguard",
+    "NetworkGuard": "fixturekit.http",
     "seed": "fixturekit._internal.seed",
     "Clock": "fixturekit.clock",
     "Timer": "fixturekit.clock",

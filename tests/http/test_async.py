@@ -19,7 +19,7 @@ async def test_async_client_gets_sequences_and_failures() -> None:
                 await client.get("https://api.test/x")
             assert (await client.get("https://api.test/x")).status_code == 503
             assert (await client.get("https://api.test/x")).json() == [1]
-    http.assert_called_times(3, "GET", "https://api.test/x")
+    http.assert_called_count(3, "GET", "https://api.test/x")
 
 
 @pytest.mark.asyncio

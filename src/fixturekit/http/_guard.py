@@ -1,8 +1,9 @@
 """NetworkGuard: refuse every socket connection except to the hosts a test may reach.
 
-Private module (users import ``fixturekit.NetworkGuard`` or ``fixturekit.http``); it
-imports only the standard library, so the pytest plugin can turn the guard on for every
-test without loading httpx or respx.
+Users import ``fixturekit.NetworkGuard`` or ``fixturekit.http.NetworkGuard``. This module
+imports only the standard library and fixturekit's core (and ``fixturekit.http`` imports
+the HTTP fake lazily), so the pytest plugin can turn the guard on for every test without
+loading httpx or respx.
 
 While a guard is active, three entry points of the `socket` module check where they
 are going: ``socket.socket.connect`` / ``connect_ex`` / ``sendto`` (every TCP and UDP
@@ -15,7 +16,6 @@ servers (``bind``/``listen``/``accept``) are never touched.
 
 from __future__ import annotations
 
-import errno
 import ipaddress
 import socket
 import threading
@@ -23,54 +23,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from fixturekit._internal.checks import keywords
 from fixturekit._internal.lifecycle import Lifecycle
+from fixturekit.errors import FakeAssertionError, NetworkBlocked
 
-__all__ = ["LOOPBACK", "BlockedConnection", "NetworkBlocked", "NetworkGuard"]
+__all__ = ["LOOPBACK", "BlockedConnection", "NetworkGuard", "check_allow", "installed"]
 
 #: The hosts a guard allows by default: loopback, so local servers keep working.
 LOOPBACK: tuple[str, ...] = ("127.0.0.1", "::1", "localhost")
 
 _IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-class NetworkBlocked(ConnectionRefusedError):
-    """A `NetworkGuard` refused a connection to a host the test may not reach.
-
-    It is a `ConnectionRefusedError` (an `OSError`, errno ``ECONNREFUSED``) on purpose:
-    every client library already turns an `OSError` raised while connecting into its own
-    connection failure (``httpx.ConnectError``, ``requests.ConnectionError``,
-    ``urllib.error.URLError``, asyncio's `OSError`), so the application under test reacts
-    as it would to an unreachable service, and the message, which names the host and
-    port and says what to do, travels inside that error.
-    """
-
-    def __init__(self, host: str, port: int | None, allowed: tuple[str, ...], via: str) -> None:
-        self.host = host
-        self.port = port
-        self.allowed = allowed
-        self.via = via
-        target = host if port is None else f"{_bracket(host)}:{port}"
-        reach = (
-            f"this test may reach only {', '.join(allowed)}"
-            if allowed
-            else "this test may reach no host at all (allow=())"
-        )
-        message = (
-            f"fixturekit.NetworkGuard blocked a connection to {target}: {reach}. "
-            "Fake the service instead: fixturekit.FakeHTTP (the http_mock fixture) answers "
-            "httpx requests without a network; or allow the host with "
-            f"NetworkGuard(allow=(..., {host!r})), the fixturekit_allow_hosts ini option, "
-            f"or @pytest.mark.allow_network({host!r}) on the test"
-        )
-        super().__init__(errno.ECONNREFUSED, message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.host, self.port, self.allowed, self.via))
 
 
 @dataclass(frozen=True)
@@ -335,6 +298,7 @@ class NetworkGuard(Lifecycle):
     The guard is process-wide (all threads), like the network it stands for.
     """
 
+    @keywords
     def __init__(self, *, allow: Iterable[str] = LOOPBACK) -> None:
         self._allow = check_allow(allow)
         self._allowed = _Allowed(self._allow)
@@ -369,7 +333,7 @@ class NetworkGuard(Lifecycle):
         blocked = self.blocked
         if blocked:
             listing = "\n".join(f"  - {item}" for item in blocked)
-            raise AssertionError(
+            raise FakeAssertionError(
                 f"expected no blocked connection, but NetworkGuard refused {len(blocked)}:\n"
                 f"{listing}\nfake these services with fixturekit.FakeHTTP, or allow the hosts"
             )

@@ -183,7 +183,11 @@ def test_route_with_no_response_answers_an_empty_200_as_in_respx() -> None:
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda h: h.get("https://api.test/x", jsn={}), "unknown route keyword 'jsn'"),
+        (
+            lambda h: h.get("https://api.test/x", jsn={}),
+            r"get\(\) got an unexpected keyword argument 'jsn' \(did you mean json=\?\)",
+        ),
+        (lambda h: h.route(pth="/x"), r"route\(\) got an unexpected keyword argument 'pth'"),
         (lambda h: h.get("/relative"), "url '/relative' is relative"),
         (lambda h: h.request("", "https://api.test"), "method must be an HTTP method"),
         (lambda h: h.get("https://api.test", optional="yes"), "optional must be True or False"),
@@ -196,8 +200,14 @@ def test_route_arguments_are_checked(call: object, message: str) -> None:
 
 
 def test_constructor_options_are_checked() -> None:
-    with pytest.raises(TypeError, match="unexpected keyword"):
-        FakeHTTP(strict=True)  # type: ignore[call-arg]
+    with pytest.raises(
+        TypeError, match=r"FakeHTTP.__init__\(\) got an unexpected keyword.*'bse_url'"
+    ):
+        FakeHTTP(bse_url="https://api.test")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="respx's name for what FakeHTTP calls strict="):
+        FakeHTTP(assert_all_called=False)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="strict must be True or False, not 1"):
+        FakeHTTP(strict=1)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="base_url must be an absolute URL"):
         FakeHTTP(base_url="api.test")
     with pytest.raises(TypeError, match="pass_through must be a list of hosts"):
@@ -211,4 +221,4 @@ def test_transport_answers_without_patching() -> None:
     http.get("https://api.test/x").respond(json={"a": 1})
     with httpx.Client(transport=http.transport()) as client:
         assert client.get("https://api.test/x").json() == {"a": 1}
-    http.assert_called_once("GET", "https://api.test/x")
+    http.assert_called("GET", "https://api.test/x", times=1)

@@ -1,32 +1,30 @@
-"""The pytest integration of FakeHTTP and NetworkGuard, run in pytester projects.
+"""The pytest integration of FakeHTTP and NetworkGuard, run in nested pytest projects.
 
-The runs are subprocesses: the guard patches the socket module process-wide, and respx
-patches httpcore.
+The guard's runs are in-process (each guard restores the socket module as it found it);
+the fixture's run is a subprocess, since its tests start a patching clock.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
-INI = """
-[pytest]
-asyncio_mode = strict
-asyncio_default_fixture_loop_scope = function
-filterwarnings = error
-{extra}
-"""
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
 REMOTE = "payments.example.invalid"
 
 
-def _project(pytester: pytest.Pytester, tests: str, *, guard: bool, extra: str = "") -> None:
+def _project(inner_pytest: InnerPytest, tests: str, *, guard: bool, extra: str = "") -> None:
     options = ("fixturekit_network_guard = true\n" if guard else "") + extra
-    pytester.makeini(INI.format(extra=options))
-    pytester.makepyfile(test_project=tests)
+    if options:
+        inner_pytest.ini(options)
+    inner_pytest.makepyfile(test_project=tests)
 
 
-def _run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly", *args)
+def _run(inner_pytest: InnerPytest, *args: str) -> pytest.RunResult:
+    return inner_pytest.run_inprocess(*args)
 
 
 GUARDED_TESTS = f"""
@@ -74,16 +72,16 @@ def stripe_client():
 """
 
 
-def test_ini_option_guards_every_test_and_the_marker_lifts_it(pytester: pytest.Pytester) -> None:
+def test_ini_option_guards_every_test_and_the_marker_lifts_it(inner_pytest: InnerPytest) -> None:
     _project(
-        pytester,
+        inner_pytest,
         GUARDED_TESTS + "\n\ndef test_fixture_setup(stripe_client):\n    pass\n",
         guard=True,
     )
-    _run(pytester).assert_outcomes(passed=6)
+    _run(inner_pytest).assert_outcomes(passed=6)
 
 
-def test_without_the_ini_option_nothing_is_guarded(pytester: pytest.Pytester) -> None:
+def test_without_the_ini_option_nothing_is_guarded(inner_pytest: InnerPytest) -> None:
     tests = """
 import socket
 
@@ -94,22 +92,22 @@ def test_guard_on_request(network_guard):
     assert network_guard.running
     assert socket.socket.__dict__.get("connect") is not None
 """
-    _project(pytester, tests, guard=False)
-    _run(pytester).assert_outcomes(passed=2)
+    _project(inner_pytest, tests, guard=False)
+    _run(inner_pytest).assert_outcomes(passed=2)
 
 
-def test_allow_hosts_ini_option_sets_the_whole_list(pytester: pytest.Pytester) -> None:
+def test_allow_hosts_ini_option_sets_the_whole_list(inner_pytest: InnerPytest) -> None:
     tests = """
 def test_hosts(network_guard):
     assert network_guard.allow == ("10.0.0.0/8", "db.internal")
     assert not network_guard.allows("127.0.0.1")
 """
     extra = "fixturekit_allow_hosts =\n    10.0.0.0/8\n    db.internal\n"
-    _project(pytester, tests, guard=True, extra=extra)
-    _run(pytester).assert_outcomes(passed=1)
+    _project(inner_pytest, tests, guard=True, extra=extra)
+    _run(inner_pytest).assert_outcomes(passed=1)
 
 
-def test_a_swallowed_refusal_fails_a_test_that_would_pass(pytester: pytest.Pytester) -> None:
+def test_a_swallowed_refusal_fails_a_test_that_would_pass(inner_pytest: InnerPytest) -> None:
     tests = f"""
 import httpx
 
@@ -122,8 +120,8 @@ def fetch_rates_or_default():
 def test_falls_back():
     assert fetch_rates_or_default() == {{"eur": 1.0}}
 """
-    _project(pytester, tests, guard=True)
-    result = _run(pytester)
+    _project(inner_pytest, tests, guard=True)
+    result = _run(inner_pytest)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -133,7 +131,7 @@ def test_falls_back():
     )
 
 
-def test_bad_marker_arguments_fail_the_test_with_a_message(pytester: pytest.Pytester) -> None:
+def test_bad_marker_arguments_fail_the_test_with_a_message(inner_pytest: InnerPytest) -> None:
     tests = """
 import pytest
 
@@ -141,15 +139,15 @@ import pytest
 def test_bad():
     pass
 """
-    _project(pytester, tests, guard=True)
-    result = _run(pytester)
+    _project(inner_pytest, tests, guard=True)
+    result = _run(inner_pytest)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*@pytest.mark.allow_network * takes host names only*"])
 
 
-def test_markers_are_registered(pytester: pytest.Pytester) -> None:
-    _project(pytester, "def test_nothing():\n    pass\n", guard=False)
-    result = _run(pytester, "--markers")
+def test_markers_are_registered(inner_pytest: InnerPytest) -> None:
+    _project(inner_pytest, "def test_nothing():\n    pass\n", guard=False)
+    result = _run(inner_pytest, "--markers")
     result.stdout.fnmatch_lines(
         ["@pytest.mark.allow_network(*hosts)*", "*fixturekit_allow_network(*hosts)*"]
     )
@@ -193,9 +191,10 @@ def test_http_mock_works_under_the_guard_for_remote_hosts(http_mock):
 """
 
 
-def test_http_mock_fixture(pytester: pytest.Pytester) -> None:
-    _project(pytester, HTTP_MOCK_TESTS.replace("{remote}", REMOTE), guard=True)
-    result = _run(pytester, "-rA")
+@pytest.mark.slow
+def test_http_fixture(inner_pytest: InnerPytest) -> None:
+    _project(inner_pytest, HTTP_MOCK_TESTS.replace("{remote}", REMOTE), guard=True)
+    result = inner_pytest.run("-rA", plugins=["asyncio"])
     result.assert_outcomes(passed=4, failed=1, errors=1)
     result.stdout.fnmatch_lines(
         [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 import httpcore
@@ -9,7 +11,8 @@ import httpx
 import pytest
 
 import fixturekit as fk
-from fixturekit.http import FakeHTTP
+from fixturekit.errors import StrictModeError
+from fixturekit.http import FakeHTTP, UnmatchedRequest
 
 
 def test_patch_is_removed_at_exit_even_when_the_exit_check_fails() -> None:
@@ -17,7 +20,7 @@ def test_patch_is_removed_at_exit_even_when_the_exit_check_fails() -> None:
     http = FakeHTTP().start()
     http.get("https://api.test/x").respond(200)
     assert httpcore.ConnectionPool.handle_request is not original
-    with pytest.raises(AssertionError, match="never called"):
+    with pytest.raises(StrictModeError, match="never called"):
         http.stop()
     assert httpcore.ConnectionPool.handle_request is original
     assert not http.running
@@ -50,7 +53,7 @@ def test_harness_exits_other_fakes_when_fake_http_fails_at_exit() -> None:
 
     harness = fk.Harness(fakes=[FakeSMS(), FakeHTTP()], clock=fk.Clock(patch=False)).start()
     harness.http.get("https://api.test/x").respond(200)
-    with pytest.raises(AssertionError, match="never called"):
+    with pytest.raises(StrictModeError, match="never called"):
         harness.stop()
     assert len(stopped) == 1
 
@@ -66,8 +69,40 @@ def test_reset_forgets_calls_and_rewinds_sequences_but_keeps_routes() -> None:
         assert httpx.get("https://api.test/x").status_code == 500
 
 
+def test_reset_keeps_names_optional_flags_and_defaults_and_forgets_unmatched() -> None:
+    with FakeHTTP() as http:
+        http.get("https://api.test/x", name="x", optional=True).respond(json={"a": 1})
+        with pytest.raises(UnmatchedRequest):
+            httpx.get("https://api.test/other")
+        http.reset()
+        assert http.unmatched == []
+        assert http["x"].is_optional
+        assert httpx.get("https://api.test/x").json() == {"a": 1}
+        assert [call.route_name for call in http.calls] == ["x"]
+
+
+class CountingHTTP(FakeHTTP):
+    """A subclass keeping state set in __init__ after super().__init__()."""
+
+    def __init__(self, **options: object) -> None:
+        super().__init__(**options)  # type: ignore[arg-type]
+        self.resets = 0
+
+    def reset(self) -> None:
+        super().reset()
+        self.resets += 1
+
+
+def test_reset_runs_once_after_a_subclass_init_finished() -> None:
+    http = CountingHTTP(strict=False)
+    assert http.resets == 1
+    with http:
+        http.reset()
+    assert http.resets == 2
+
+
 def test_calls_stay_readable_after_exit_and_a_fake_can_run_again() -> None:
-    http = FakeHTTP(assert_all_called=False)
+    http = FakeHTTP(strict=False)
     with http:
         http.get("https://api.test/x").respond(200)
         httpx.get("https://api.test/x")
@@ -130,3 +165,19 @@ def test_fixturekit_http_does_not_shadow_the_standard_library() -> None:
     assert http.client.HTTPConnection.__module__ == "http.client"
     assert http.server.__name__ == "http.server"
     assert fixturekit.http.FakeHTTP is FakeHTTP
+
+
+@pytest.mark.slow
+def test_importing_the_package_for_the_guard_loads_neither_httpx_nor_respx() -> None:
+    code = (
+        "import sys\n"
+        "from fixturekit.http import NetworkGuard\n"
+        "with NetworkGuard():\n"
+        "    pass\n"
+        "print(sorted({'httpx', 'respx'} & {m.partition('.')[0] for m in sys.modules}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

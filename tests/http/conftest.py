@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from fixturekit import _netguard
+from fixturekit.http import _guard
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +21,7 @@ def no_guard_patch_left() -> Iterator[None]:
     """Every test leaves the socket module as it found it."""
     before = (socket.getaddrinfo, socket.socket.__dict__.get("connect"))
     yield
-    assert not _netguard.installed()
+    assert not _guard.installed()
     assert (socket.getaddrinfo, socket.socket.__dict__.get("connect")) == before
 
 

@@ -16,7 +16,9 @@ import httpx
 import pytest
 import requests
 
+import fixturekit.errors
 import fixturekit.http
+from fixturekit.errors import FakeAssertionError, FixturekitError
 from fixturekit.http import FakeHTTP, NetworkBlocked, NetworkGuard
 
 #: Documentation addresses and reserved names: never routed, never resolved.
@@ -88,7 +90,9 @@ def test_name_is_refused_before_any_dns_lookup() -> None:
 
 
 def test_network_blocked_is_a_connection_refused_os_error() -> None:
+    assert NetworkBlocked is fixturekit.errors.NetworkBlocked
     error = NetworkBlocked("api.test", 443, ("127.0.0.1",), "socket.connect")
+    assert isinstance(error, FixturekitError)
     assert isinstance(error, ConnectionRefusedError)
     assert isinstance(error, OSError)
     assert error.errno == 111 or error.errno is not None
@@ -188,7 +192,9 @@ def test_allowed_name_lets_through_the_addresses_it_resolves_to(loopback_server:
 def test_allow_is_checked(allow: object, message: str) -> None:
     with pytest.raises((TypeError, ValueError), match=message):
         NetworkGuard(allow=allow)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="unexpected keyword"):
+    with pytest.raises(
+        TypeError, match=r"unexpected keyword argument 'allowed' \(did you mean allow=\?\)"
+    ):
         NetworkGuard(allowed=())  # type: ignore[call-arg]
 
 
@@ -216,7 +222,7 @@ def test_assert_nothing_blocked_catches_a_swallowed_refusal() -> None:
     with NetworkGuard() as guard:
         with contextlib.suppress(httpx.HTTPError):  # an application falling back silently
             httpx.get(f"https://{REMOTE_NAME}/")
-        with pytest.raises(AssertionError, match=f"refused 1:\n  - {REMOTE_NAME}:443"):
+        with pytest.raises(FakeAssertionError, match=f"refused 1:\n  - {REMOTE_NAME}:443"):
             guard.assert_nothing_blocked()
 
 

@@ -1,0 +1,71 @@
+"""FakeHTTP: answers the application's httpx requests from routes; NetworkGuard: no stray
+connections.
+
+```python
+import httpx
+from fixturekit.http import FakeHTTP
+
+with FakeHTTP() as http:
+    http.get("https://api.test/rates").respond(json={"eur": 1.1})
+    assert httpx.get("https://api.test/rates").json() == {"eur": 1.1}
+    http.assert_called("GET", "https://api.test/rates")
+```
+
+`FakeHTTP` is built on respx: routes take respx's patterns (method, URL, ``params``,
+``headers``, ``json``, ``data``, lookups such as ``path__regex``) and are respx routes,
+so ``route.mock(side_effect=...)``, ``route.calls`` and ``route.pass_through()`` work as
+in respx. On top of that it is strict (a request no route matches fails, and so do routes
+never called), scripts sequences and failures (``respond(503, times=2)``, ``timeout()``,
+``fail_next()``), records every request on the fake's timeline at the clock's time, and
+asserts like the other fakes (``assert_called`` returns the latest matching call,
+failures list what was called, closest first).
+
+The HTTP fake's names are imported on first use, so that the network guard (standard
+library only) costs the pytest plugin no httpx or respx import. Inside fixturekit this
+package is always imported absolutely (``fixturekit.http``); it never shadows the
+standard library's `http` package.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fixturekit.errors import NetworkBlocked, RouteExhausted, UnmatchedRequest
+from fixturekit.http._guard import BlockedConnection, NetworkGuard
+
+if TYPE_CHECKING:
+    from fixturekit.http._call import HTTPCall
+    from fixturekit.http._fake import FakeHTTP
+    from fixturekit.http._route import HTTPRoute
+
+__all__ = [
+    "BlockedConnection",
+    "FakeHTTP",
+    "HTTPCall",
+    "HTTPRoute",
+    "NetworkBlocked",
+    "NetworkGuard",
+    "RouteExhausted",
+    "UnmatchedRequest",
+]
+
+_LAZY = {
+    "FakeHTTP": "fixturekit.http._fake",
+    "HTTPCall": "fixturekit.http._call",
+    "HTTPRoute": "fixturekit.http._route",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fixturekit.http' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
