@@ -172,7 +172,7 @@ def test_assert_charged_explains_the_closest_charges(payments: FakePayments) -> 
     with pytest.raises(AssertionError) as raised:
         payments.assert_charged(amount=3000, currency="usd")
     message = str(raised.value)
-    assert "expected a successful charge with status='succeeded', captured=True" in message
+    assert "expected a charge with status='succeeded', captured=True" in message
     assert "none of the 2 recorded matched" in message
     assert "failed: insufficient_funds" in message
     assert "amount was 2000, expected 3000" in message
@@ -181,7 +181,7 @@ def test_assert_charged_explains_the_closest_charges(payments: FakePayments) -> 
 def test_assert_charged_refuses_criteria_that_are_not_charge_fields(
     payments: FakePayments,
 ) -> None:
-    with pytest.raises(TypeError, match="did you mean 'customer'"):
+    with pytest.raises(TypeError, match=r"'custmer' \(did you mean customer=\?\); charges' fields"):
         payments.assert_charged(custmer="cus_1")
 
 
@@ -189,7 +189,9 @@ def test_assert_not_charged_fails_with_the_charges_made(payments: FakePayments) 
     payments.assert_not_charged()
     _charge(payments, 2000)
     payments.assert_not_charged(amount=1000)
-    with pytest.raises(AssertionError, match=r"expected no charge, but 1 happened:\n  - ch_"):
+    with pytest.raises(
+        AssertionError, match=r"expected no charge with .*, but 1 matched:\n  - ch_"
+    ):
         payments.assert_not_charged()
 
 

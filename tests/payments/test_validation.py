@@ -74,7 +74,9 @@ def test_unknown_ids_raise_no_such_errors(payments: FakePayments, call, message:
 
 
 def test_a_typo_in_a_keyword_lists_the_valid_ones(payments: FakePayments) -> None:
-    with pytest.raises(TypeError, match=r"'amout' \(did you mean 'amount'\?\); valid keywords"):
+    with pytest.raises(
+        TypeError, match=r"'amout' \(did you mean amount=\?\); its keyword arguments are"
+    ):
         payments.create_payment_intent(amout=2000, currency="usd")  # type: ignore[call-arg]
 
 

@@ -13,8 +13,7 @@ payments.assert_charged(amount=2000, currency="usd")
 
 from __future__ import annotations
 
-from fixturekit.payments._cards import TEST_CARDS, TestCard
-from fixturekit.payments._errors import (
+from fixturekit.errors import (
     APIConnectionError,
     APIError,
     AuthenticationError,
@@ -24,7 +23,10 @@ from fixturekit.payments._errors import (
     PaymentsError,
     RateLimitError,
 )
-from fixturekit.payments._model import API_VERSION, FAILURES, FakePayments, PaymentsObject
+from fixturekit.payments._cards import TEST_CARDS, TestCard
+from fixturekit.payments._core import FAILURES
+from fixturekit.payments._fake import FakePayments
+from fixturekit.payments._objects import API_VERSION, PaymentsObject
 from fixturekit.payments._webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [

@@ -8,21 +8,23 @@ codes, ``Idempotency-Key`` and ``Idempotent-Replayed`` headers: what the officia
 
 from __future__ import annotations
 
+import base64
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from fixturekit._internal.loopback import LoopbackHandler, ServedAPI
-from fixturekit.payments._errors import (
+from fixturekit.errors import (
     APIConnectionError,
     AuthenticationError,
     InvalidRequestError,
     PaymentsError,
 )
-
-if TYPE_CHECKING:
-    from fixturekit.payments._model import FakePayments
+from fixturekit.payments._core import PaymentsCore
+from fixturekit.payments._objects import API_VERSION, snapshot
+from fixturekit.payments._operations import OPERATIONS, Operation, perform
+from fixturekit.payments._params import Param
 
 __all__ = ["StripeAPIServer"]
 
@@ -40,143 +42,6 @@ _EXPANDABLE = frozenset(
         "charge",
         "default_payment_method",
     }
-)
-
-_LIST = {"limit": "int", "starting_after": "str", "ending_before": "str"}
-
-# Parameter kinds: str, int, bool, metadata, hash, list.
-_SPECS: dict[str, dict[str, str]] = {
-    "create_customer": {
-        "email": "str",
-        "name": "str",
-        "phone": "str",
-        "description": "str",
-        "metadata": "metadata",
-        "payment_method": "str",
-    },
-    "update_customer": {
-        "email": "str",
-        "name": "str",
-        "phone": "str",
-        "description": "str",
-        "metadata": "metadata",
-        "invoice_settings": "hash",
-    },
-    "delete_customer": {},
-    "create_payment_method": {
-        "type": "str",
-        "card": "hash",
-        "billing_details": "hash",
-        "metadata": "metadata",
-    },
-    "attach_payment_method": {"customer": "str"},
-    "detach_payment_method": {},
-    "create_payment_intent": {
-        "amount": "int",
-        "currency": "str",
-        "customer": "str",
-        "payment_method": "str",
-        "confirm": "bool",
-        "capture_method": "str",
-        "metadata": "metadata",
-        "description": "str",
-        "receipt_email": "str",
-        "payment_method_types": "list",
-        "return_url": "str",
-        "off_session": "bool",
-        "setup_future_usage": "str",
-        "statement_descriptor": "str",
-        "error_on_requires_action": "bool",
-    },
-    "update_payment_intent": {
-        "amount": "int",
-        "currency": "str",
-        "customer": "str",
-        "payment_method": "str",
-        "metadata": "metadata",
-        "description": "str",
-        "receipt_email": "str",
-        "capture_method": "str",
-    },
-    "confirm_payment_intent": {
-        "payment_method": "str",
-        "return_url": "str",
-        "off_session": "bool",
-        "error_on_requires_action": "bool",
-    },
-    "capture_payment_intent": {"amount_to_capture": "int"},
-    "cancel_payment_intent": {"cancellation_reason": "str"},
-    "create_refund": {
-        "payment_intent": "str",
-        "charge": "str",
-        "amount": "int",
-        "reason": "str",
-        "metadata": "metadata",
-    },
-    "retrieve": {},
-}
-
-_OP_METHODS = {
-    "create_customer": "_op_create_customer",
-    "update_customer": "_op_update_customer",
-    "delete_customer": "_op_delete_customer",
-    "create_payment_method": "_op_create_payment_method",
-    "attach_payment_method": "_op_attach",
-    "detach_payment_method": "_op_detach",
-    "create_payment_intent": "_op_create_payment_intent",
-    "update_payment_intent": "_op_update_payment_intent",
-    "confirm_payment_intent": "_op_confirm",
-    "capture_payment_intent": "_op_capture",
-    "cancel_payment_intent": "_op_cancel",
-    "create_refund": "_op_refund",
-}
-
-
-@dataclass(frozen=True)
-class _Route:
-    method: str
-    pattern: re.Pattern[str]
-    operation: str  # an operation of the model, or "list"
-    kind: str  # the object type the path is about
-    #: for list routes: filters (param -> kind) and how they select objects
-    filters: tuple[tuple[str, str], ...] = ()
-
-
-def _route(
-    method: str, path: str, operation: str, kind: str, filters: dict[str, str] | None = None
-) -> _Route:
-    regex = "^" + path.replace("{id}", "(?P<id>[^/]+)") + "$"
-    return _Route(method, re.compile(regex), operation, kind, tuple((filters or {}).items()))
-
-
-_ROUTES = (
-    _route("POST", "/v1/customers", "create_customer", "customer"),
-    _route("GET", "/v1/customers", "list", "customer", {"email": "str"}),
-    _route("GET", "/v1/customers/{id}", "retrieve", "customer"),
-    _route("POST", "/v1/customers/{id}", "update_customer", "customer"),
-    _route("DELETE", "/v1/customers/{id}", "delete_customer", "customer"),
-    _route("GET", "/v1/customers/{id}/payment_methods", "list", "payment_method", {"type": "str"}),
-    _route("POST", "/v1/payment_methods", "create_payment_method", "payment_method"),
-    _route(
-        "GET", "/v1/payment_methods", "list", "payment_method", {"customer": "str", "type": "str"}
-    ),
-    _route("GET", "/v1/payment_methods/{id}", "retrieve", "payment_method"),
-    _route("POST", "/v1/payment_methods/{id}/attach", "attach_payment_method", "payment_method"),
-    _route("POST", "/v1/payment_methods/{id}/detach", "detach_payment_method", "payment_method"),
-    _route("POST", "/v1/payment_intents", "create_payment_intent", "payment_intent"),
-    _route("GET", "/v1/payment_intents", "list", "payment_intent", {"customer": "str"}),
-    _route("GET", "/v1/payment_intents/{id}", "retrieve", "payment_intent"),
-    _route("POST", "/v1/payment_intents/{id}", "update_payment_intent", "payment_intent"),
-    _route("POST", "/v1/payment_intents/{id}/confirm", "confirm_payment_intent", "payment_intent"),
-    _route("POST", "/v1/payment_intents/{id}/capture", "capture_payment_intent", "payment_intent"),
-    _route("POST", "/v1/payment_intents/{id}/cancel", "cancel_payment_intent", "payment_intent"),
-    _route("GET", "/v1/charges", "list", "charge", {"customer": "str", "payment_intent": "str"}),
-    _route("GET", "/v1/charges/{id}", "retrieve", "charge"),
-    _route("POST", "/v1/refunds", "create_refund", "refund"),
-    _route("GET", "/v1/refunds", "list", "refund", {"charge": "str", "payment_intent": "str"}),
-    _route("GET", "/v1/refunds/{id}", "retrieve", "refund"),
-    _route("GET", "/v1/events", "list", "event", {"type": "str", "types": "list"}),
-    _route("GET", "/v1/events/{id}", "retrieve", "event"),
 )
 
 
@@ -226,66 +91,65 @@ def _listify(name: str, value: Any) -> Any:
     }
 
 
-def _convert(name: str, kind: str, value: Any) -> Any:
-    if kind == "str":
+#: The routes of the table, as path patterns.
+_ROUTES = tuple(
+    (re.compile("^" + op.path.replace("{id}", "(?P<id>[^/]+)") + "$"), op)
+    for op in OPERATIONS
+    if op.method is not None and op.path is not None
+)
+
+
+def _convert(name: str, wire: str, value: Any) -> Any:
+    """A form value as its parameter's check expects it (a ``Check``'s ``wire`` kind)."""
+    if wire == "str":
         if not isinstance(value, str):
             raise _bad(f"Invalid string: {name} must be a string", param=name)
         return value
-    if kind == "int":
+    if wire == "int":
         if not isinstance(value, str) or not re.fullmatch(r"-?\d+", value):
             raise _bad(f"Invalid integer: {value}", param=name, code="parameter_invalid_integer")
         return int(value)
-    if kind == "bool":
+    if wire == "bool":
         if value not in ("true", "false"):
             raise _bad(f"Invalid boolean: {value}", param=name)
         return value == "true"
-    if kind == "metadata":
+    if wire in ("metadata", "hash"):
         if value == "":
-            return ""
-        if not isinstance(value, dict):
-            raise _bad("Invalid hash: metadata must be a hash", param=name)
-        return value
-    if kind == "hash":
-        if value == "":
-            return {}
+            return "" if wire == "metadata" else {}
         if not isinstance(value, dict):
             raise _bad(f"Invalid hash: {name} must be a hash", param=name)
         return value
-    if kind == "list":
+    if wire == "list":
         if isinstance(value, str):
             return [value]
         if not isinstance(value, list):
             raise _bad(f"Invalid array: {name} must be an array", param=name)
         return value
-    raise AssertionError(kind)  # pragma: no cover
+    raise AssertionError(wire)  # pragma: no cover
 
 
-def _params(raw: dict[str, Any], spec: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """(converted parameters, expand paths); unknown names are refused as Stripe does."""
+def _decode(raw: dict[str, Any], params: Iterable[Param]) -> tuple[dict[str, Any], list[str]]:
+    """(parameters for the operation's checks, expand paths). Unknown names pass as they
+    are: the operation's checks refuse them, with a suggestion."""
     expand = raw.pop("expand", [])
     if isinstance(expand, str):
         expand = [expand]
     if not isinstance(expand, list) or not all(isinstance(path, str) for path in expand):
         raise _bad("Invalid array: expand must be an array of strings", param="expand")
-    converted: dict[str, Any] = {}
-    for name, value in raw.items():
-        kind = spec.get(name)
-        if kind is None:
-            import difflib
-
-            close = difflib.get_close_matches(name, list(spec), n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            raise _bad(f"Received unknown parameter: {name}{hint}", name, "parameter_unknown")
-        converted[name] = _convert(name, kind, value)
-    return converted, expand
+    spec = {param.name: param.check.wire for param in params}
+    decoded = {
+        name: _convert(name, spec[name], value) if name in spec else value
+        for name, value in raw.items()
+    }
+    return decoded, expand
 
 
 class _StripeHandler(LoopbackHandler):
     server_version = "fixturekit-stripe"
 
     @property
-    def payments(self) -> FakePayments:
-        payments: FakePayments = self.context.payments
+    def payments(self) -> PaymentsCore:
+        payments: PaymentsCore = self.context.payments
         return payments
 
     def do_GET(self) -> None:
@@ -298,10 +162,9 @@ class _StripeHandler(LoopbackHandler):
         self._handle("DELETE")
 
     def _handle(self, method: str) -> None:
-        payments = self.payments
         split = urlsplit(self.path)
         path = split.path.rstrip("/") or "/"
-        headers = {"Stripe-Version": self.headers.get("Stripe-Version") or "2024-06-20"}
+        headers = {"Stripe-Version": self.headers.get("Stripe-Version") or API_VERSION}
         try:
             self._authenticate()
             raw = self._raw_params(method, split.query)
@@ -316,8 +179,7 @@ class _StripeHandler(LoopbackHandler):
         except PaymentsError as error:
             self._send_error(method, path, error, headers)
             return
-        request_id = payments._random(14)
-        headers["Request-Id"] = f"req_{request_id}"
+        headers["Request-Id"] = f"req_{self.payments._random(14)}"
         if replayed:
             headers["Idempotent-Replayed"] = "true"
         key = self.headers.get("Idempotency-Key")
@@ -340,8 +202,6 @@ class _StripeHandler(LoopbackHandler):
         scheme, _, credentials = header.partition(" ")
         key = credentials.strip()
         if scheme.lower() == "basic":
-            import base64
-
             try:
                 key = base64.b64decode(key).decode("utf-8").split(":", 1)[0]
             except ValueError:
@@ -384,42 +244,15 @@ class _StripeHandler(LoopbackHandler):
         pairs = parse_qsl(query, keep_blank_values=True) + parse_qsl(data, keep_blank_values=True)
         return decode_form(pairs)
 
-    def _dispatch(self, method: str, path: str, raw: dict[str, Any]) -> tuple[Any, bool]:
-        payments = self.payments
+    def _route(self, method: str, path: str) -> tuple[Operation, str | None]:
         known_path = False
-        for route in _ROUTES:
-            found = route.pattern.match(path)
+        for pattern, operation in _ROUTES:
+            found = pattern.match(path)
             if found is None:
                 continue
             known_path = True
-            if route.method != method:
-                continue
-            target = found.groupdict().get("id")
-            if route.operation == "list":
-                result, replayed = self._list(route, target, raw), False
-                expand = result.pop("_expand")
-            elif route.operation == "retrieve":
-                _, expand = _params(raw, {})
-                assert target is not None
-                obj = payments._invoke("retrieve", target, {}, None, payments._op_retrieve)
-                if obj.get("object") != route.kind:
-                    raise _Reply(
-                        InvalidRequestError(
-                            f"No such {route.kind}: '{target}'",
-                            param="id",
-                            code="resource_missing",
-                            http_status=404,
-                        )
-                    )
-                result, replayed = obj, False
-            else:
-                params, expand = _params(raw, _SPECS[route.operation])
-                run = getattr(payments, _OP_METHODS[route.operation])
-                key = self.headers.get("Idempotency-Key") or None
-                result, replayed = payments._invoke_full(
-                    route.operation, target, params, key, run, **params
-                )
-            return self._expand(result, expand), replayed
+            if operation.method == method:
+                return operation, found.groupdict().get("id")
         verb = "Unrecognized request URL" if not known_path else "Unrecognized method for URL"
         raise _Reply(
             InvalidRequestError(
@@ -429,42 +262,12 @@ class _StripeHandler(LoopbackHandler):
             )
         )
 
-    def _list(self, route: _Route, target: str | None, raw: dict[str, Any]) -> dict[str, Any]:
-        payments = self.payments
-        spec = {**_LIST, **dict(route.filters)}
-        params, expand = _params(raw, spec)
-        limit = params.pop("limit", 10)
-        if not 1 <= limit <= 100:
-            raise _bad("Invalid limit: must be between 1 and 100", param="limit")
-        filters = {name: value for name, value in params.items() if name in dict(route.filters)}
-        if target is not None:  # /v1/customers/{id}/payment_methods
-            payments._invoke("retrieve", target, {}, None, payments._op_retrieve)
-            filters["customer"] = target
-        kinds = filters.pop("types", None)
-
-        def where(obj: dict[str, Any]) -> bool:
-            if kinds is not None and obj.get("type") not in kinds:
-                return False
-            return all(obj.get(name) == value for name, value in filters.items())
-
-        def run() -> dict[str, Any]:
-            data, has_more = payments._list(
-                route.kind,
-                limit=limit,
-                starting_after=params.get("starting_after"),
-                ending_before=params.get("ending_before"),
-                where=where,
-            )
-            return {
-                "object": "list",
-                "data": data,
-                "has_more": has_more,
-                "url": self.path.split("?")[0],
-            }
-
-        result: dict[str, Any] = dict(payments._invoke("list", None, {}, None, run))
-        result["_expand"] = expand
-        return result
+    def _dispatch(self, method: str, path: str, raw: dict[str, Any]) -> tuple[Any, bool]:
+        operation, target = self._route(method, path)
+        params, expand = _decode(raw, operation.params)
+        key = self.headers.get("Idempotency-Key") or None if method != "GET" else None
+        result, replayed = perform(self.payments, operation, target, params, key)
+        return self._expand(result, expand), replayed
 
     def _expand(self, body: Any, paths: list[str]) -> Any:
         for path in paths:
@@ -492,9 +295,7 @@ class _StripeHandler(LoopbackHandler):
                     found = payments._objects.get(value)
                 if found is None:
                     raise _bad(f"This property cannot be expanded ({path}).", param="expand")
-                from fixturekit.payments._model import _snapshot
-
-                value = obj[part] = _snapshot(found)
+                value = obj[part] = snapshot(found)
             elif value is None and last:
                 return
             obj = value
@@ -506,6 +307,6 @@ class StripeAPIServer(ServedAPI):
     handler = _StripeHandler
     thread_name = "fixturekit-stripe-api"
 
-    def __init__(self, payments: FakePayments) -> None:
+    def __init__(self, payments: PaymentsCore) -> None:
         super().__init__(payments)
         self.payments = payments

@@ -1,0 +1,538 @@
+"""FakePayments: a stateful, in-memory model of the core of Stripe's card payments API.
+
+The resources live in their own modules (customers, payment methods, payment intents
+and their confirmation, refunds, webhooks), each operation is one row of
+`fixturekit.payments._operations`; this module holds the public surface.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from fixturekit._internal.checks import check_bool, check_count, keywords
+from fixturekit._internal.matching import Recordings
+from fixturekit.clock import Clock
+from fixturekit.harness import Timeline
+from fixturekit.payments._api import StripeAPIServer
+from fixturekit.payments._core import FAILURES, Failure
+from fixturekit.payments._customers import Customers
+from fixturekit.payments._events import Webhooks
+from fixturekit.payments._intents import PaymentIntents
+from fixturekit.payments._objects import PaymentsObject
+from fixturekit.payments._operations import CALLS, CHARGING, NAMES, perform
+from fixturekit.payments._recorded import (
+    CHARGE_FIELDS,
+    REFUND_FIELDS,
+    charged_criteria,
+    describe_charge,
+    describe_refund,
+    refund_criteria,
+)
+from fixturekit.payments._refunds import Refunds
+from fixturekit.payments._webhooks import (
+    RETRY_DELAYS,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookTarget,
+)
+
+__all__ = ["FakePayments"]
+
+
+class FakePayments(Customers, PaymentIntents, Refunds, Webhooks):
+    """A stateful, in-memory Stripe: customers, payment methods, payment intents,
+    charges, refunds and events, reachable directly or over HTTP with the official SDK.
+
+    ```python
+    payments = FakePayments()
+    intent = payments.create_payment_intent(
+        amount=2000, currency="usd", payment_method="pm_card_visa", confirm=True
+    )
+    assert intent.status == "succeeded"
+    payments.assert_charged(amount=2000, currency="usd")
+    ```
+
+    Ids (``pi_...``, ``cus_...``) come from the test's seed, timestamps from the clock.
+    Every call returns a snapshot (a `PaymentsObject`); errors are `PaymentsError`
+    subclasses carrying Stripe's ``type``, ``code``, ``decline_code`` and HTTP status.
+
+    Args:
+        clock: the clock to follow (default: a private one).
+        timeline: the timeline to record on (default: a private one).
+        strict: when True, leaving the fake fails if a successful charge or a refund
+            was made that no assertion looked at.
+    """
+
+    @keywords
+    def __init__(
+        self, *, clock: Clock | None = None, timeline: Timeline | None = None, strict: bool = False
+    ) -> None:
+        self._charged = Recordings(
+            verb="charged",
+            noun=("charge", "charges"),
+            records=lambda: self.charges,
+            describe=describe_charge,
+            fields=CHARGE_FIELDS,
+            prepare=charged_criteria,
+            seen=self._looked_at,
+        )
+        self._refunded = Recordings(
+            verb="refunded",
+            noun=("refund", "refunds"),
+            records=lambda: self.refunds,
+            describe=describe_refund,
+            fields=REFUND_FIELDS,
+            prepare=refund_criteria,
+            seen=self._looked_at,
+        )
+        super().__init__(clock=clock, timeline=timeline, strict=check_bool(strict, "strict"))
+
+    # --- what the fake holds ---------------------------------------------------------
+
+    @property
+    def webhook_secret(self) -> str:
+        """The ``whsec_...`` signing secret of this account's webhooks (from the seed;
+        `reset` keeps it)."""
+        return self._secret()
+
+    @property
+    def api_key(self) -> str:
+        """A test-mode secret key the HTTP API accepts (any ``sk_test_...`` key works)."""
+        assert self._api_key is not None
+        return self._api_key
+
+    @property
+    def customers(self) -> list[PaymentsObject]:
+        """Every customer, oldest first (deleted ones are gone)."""
+        return self._all("customer")
+
+    @property
+    def payment_methods(self) -> list[PaymentsObject]:
+        return self._all("payment_method")
+
+    @property
+    def payment_intents(self) -> list[PaymentsObject]:
+        return self._all("payment_intent")
+
+    @property
+    def charges(self) -> list[PaymentsObject]:
+        """Every charge attempt, failed ones included, oldest first."""
+        return self._all("charge")
+
+    @property
+    def refunds(self) -> list[PaymentsObject]:
+        return self._all("refund")
+
+    @property
+    def events(self) -> list[PaymentsObject]:
+        """Every event, in the order the state changes happened."""
+        return self._all("event")
+
+    def retrieve(self, id: str) -> PaymentsObject:
+        """The current state of any object by id (``cus_``, ``pm_``, ``pi_``, ``ch_``,
+        ``re_``, ``evt_``); an unknown id raises Stripe's "No such ..." error."""
+        return perform(self, CALLS["retrieve"], id, {})[0]
+
+    # --- operations: each runs its row of the operations table -----------------------
+
+    def _run(self, operation: str, arguments: Mapping[str, Any]) -> PaymentsObject:
+        """Run ``operation`` with a method's arguments (its ``locals()``): ``id`` is the
+        target, ``idempotency_key`` the key, the others are parameters (None: not given)."""
+        given = {
+            name: value
+            for name, value in arguments.items()
+            if name not in ("self", "id", "idempotency_key") and value is not None
+        }
+        target, key = arguments.get("id"), arguments.get("idempotency_key")
+        return perform(self, CALLS[operation], target, given, key)[0]
+
+    @keywords
+    def create_customer(
+        self,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        phone: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        payment_method: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> PaymentsObject:
+        """Create a customer; ``payment_method`` attaches one (a ``pm_...`` id or token)."""
+        return self._run("create_customer", locals())
+
+    @keywords
+    def update_customer(
+        self,
+        id: str,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        phone: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        invoice_settings: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> PaymentsObject:
+        """Change a customer's fields; ``metadata`` merges (a value of ``""`` removes a key)."""
+        return self._run("update_customer", locals())
+
+    @keywords
+    def delete_customer(self, id: str, *, idempotency_key: str | None = None) -> PaymentsObject:
+        """Delete a customer (its payment methods are detached); returns the deletion stub."""
+        return self._run("delete_customer", locals())
+
+    @keywords
+    def create_payment_method(
+        self,
+        *,
+        card: str | Mapping[str, Any],
+        billing_details: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        type: str = "card",
+        idempotency_key: str | None = None,
+    ) -> PaymentsObject:
+        """Create a card payment method from a test card number, a ``tok_...`` token, or
+        ``{"number": ..., "exp_month": ..., "exp_year": ..., "cvc": ...}``."""
+        return self._run("create_payment_method", locals())
+
+    @keywords
+    def attach_payment_method(
+        self, id: str, *, customer: str, idempotency_key: str | None = None
+    ) -> PaymentsObject:
+        """Attach a payment method to a customer."""
+        return self._run("attach_payment_method", locals())
+
+    @keywords
+    def detach_payment_method(
+        self, id: str, *, idempotency_key: str | None = None
+    ) -> PaymentsObject:
+        """Detach a payment method from its customer."""
+        return self._run("detach_payment_method", locals())
+
+    @keywords
+    def create_payment_intent(
+        self,
+        *,
+        amount: int,
+        currency: str,
+        customer: str | None = None,
+        payment_method: str | None = None,
+        confirm: bool = False,
+        capture_method: str = "automatic",
+        idempotency_key: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        description: str | None = None,
+        receipt_email: str | None = None,
+        payment_method_types: Iterable[str] | None = None,
+        return_url: str | None = None,
+        off_session: bool | None = None,
+        setup_future_usage: str | None = None,
+        statement_descriptor: str | None = None,
+        error_on_requires_action: bool | None = None,
+    ) -> PaymentsObject:
+        """Create a payment intent; with ``confirm=True`` it is confirmed at once.
+
+        ``amount`` is an int in the currency's smallest unit (cents; yen for ``jpy``).
+        A decline raises `CardError`, the intent is left in ``requires_payment_method``
+        with ``last_payment_error`` set; a card that needs 3D Secure leaves it in
+        ``requires_action`` (finish with `authenticate`).
+        """
+        return self._run("create_payment_intent", locals())
+
+    @keywords
+    def update_payment_intent(
+        self,
+        id: str,
+        *,
+        amount: int | None = None,
+        currency: str | None = None,
+        customer: str | None = None,
+        payment_method: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        description: str | None = None,
+        receipt_email: str | None = None,
+        capture_method: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> PaymentsObject:
+        """Change a payment intent that is not confirmed yet."""
+        return self._run("update_payment_intent", locals())
+
+    @keywords
+    def confirm_payment_intent(
+        self,
+        id: str,
+        *,
+        payment_method: str | None = None,
+        return_url: str | None = None,
+        off_session: bool | None = None,
+        error_on_requires_action: bool | None = None,
+        idempotency_key: str | None = None,
+    ) -> PaymentsObject:
+        """Confirm: charge the payment method (or require 3D Secure, or decline)."""
+        return self._run("confirm_payment_intent", locals())
+
+    @keywords
+    def capture_payment_intent(
+        self, id: str, *, amount_to_capture: int | None = None, idempotency_key: str | None = None
+    ) -> PaymentsObject:
+        """Capture an authorized (``capture_method="manual"``) intent, all or part of it."""
+        return self._run("capture_payment_intent", locals())
+
+    @keywords
+    def cancel_payment_intent(
+        self, id: str, *, cancellation_reason: str | None = None, idempotency_key: str | None = None
+    ) -> PaymentsObject:
+        """Cancel an intent that has not succeeded (an authorization is released)."""
+        return self._run("cancel_payment_intent", locals())
+
+    @keywords
+    def authenticate(self, id: str, *, succeed: bool = True) -> PaymentsObject:
+        """Play the customer's part in 3D Secure for an intent in ``requires_action``:
+        on success the charge goes through (capture as configured), otherwise the intent
+        goes back to ``requires_payment_method`` with an authentication failure."""
+        check_bool(succeed, "succeed")
+        return self._run("authenticate", locals())
+
+    @keywords
+    def create_refund(
+        self,
+        *,
+        payment_intent: str | None = None,
+        charge: str | None = None,
+        amount: int | None = None,
+        reason: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> PaymentsObject:
+        """Refund a captured payment, in full (no ``amount``) or in part; never more than
+        what was captured and not refunded yet."""
+        return self._run("create_refund", locals())
+
+    # --- scripted failures -----------------------------------------------------------
+
+    @keywords
+    def fail_next(
+        self, code: str, *, times: int = 1, message: str | None = None, on: str | None = None
+    ) -> None:
+        """Make the next operation fail with ``code``; calls queue up, first in first out.
+
+        Card codes (``card_declined``, ``insufficient_funds``, ``lost_card``,
+        ``stolen_card``, ``expired_card``, ``incorrect_cvc``, ``processing_error``,
+        ``fraudulent``, ``card_velocity_exceeded``, ``authentication_required``)
+        decline the next charge attempt, whatever the card, with Stripe's
+        ``code``/``decline_code``. ``rate_limit`` (HTTP 429) and ``api_error`` (500)
+        fail the next operation of any kind before it runs; ``api_connection_error``
+        lets it run and loses the answer, as a dropped connection does. ``on`` names the
+        operation (a method name such as ``"create_refund"``) the failure waits for;
+        ``times`` queues the same failure for that many operations; ``message``
+        replaces Stripe's.
+        """
+        if not isinstance(code, str) or code not in FAILURES:
+            close = difflib.get_close_matches(str(code), FAILURES, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(
+                f"fail_next() does not know the code {code!r}{hint}; "
+                f"use one of: {', '.join(FAILURES)}"
+            )
+        check_count(times, "times", minimum=1)
+        if message is not None and not isinstance(message, str):
+            raise TypeError(f"fail_next()'s message= must be a str, not {message!r}")
+        if on is not None and on not in NAMES:
+            raise ValueError(
+                f"fail_next()'s on= must name an operation, not {on!r}; use one of: "
+                f"{', '.join(NAMES)}"
+            )
+        failure = Failure(code, message, on)
+        if not failure.api_level and on is not None and on not in CHARGING:
+            raise ValueError(
+                f"{code!r} declines a charge, and {on}() charges nothing; use on= with one "
+                f"of {', '.join(CHARGING)} (or leave it out)"
+            )
+        with self._lock:
+            self._failures.extend([failure] * times)
+        again = f" ({times} times)" if times > 1 else ""
+        self.record(
+            f"next {on or 'operation'} scripted to fail with {code}{again}", code=code, on=on
+        )
+
+    # --- webhooks --------------------------------------------------------------------
+
+    @keywords
+    def add_webhook_endpoint(
+        self,
+        target: WebhookTarget,
+        *,
+        events: Iterable[str] = ("*",),
+        secret: str | None = None,
+        retry_delays: Iterable[float] = RETRY_DELAYS,
+    ) -> WebhookEndpoint:
+        """Deliver events of the given types (``"*"`` for all, ``"charge.*"``) to a URL
+        or to a callable ``(body, headers)``, signed with ``secret`` (default:
+        `webhook_secret`). `deliver_webhooks` sends what is pending; a failed delivery
+        is retried after each of ``retry_delays`` (seconds) on the clock. Endpoints are
+        configuration: `reset` keeps them."""
+        return self._add_webhook_endpoint(target, events, secret, retry_delays)
+
+    @property
+    def webhook_endpoints(self) -> list[WebhookEndpoint]:
+        return list(self._endpoints)
+
+    @property
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Every delivery attempt so far, in order."""
+        return list(self._deliveries)
+
+    @property
+    def pending_webhooks(self) -> int:
+        """Deliveries waiting for `deliver_webhooks` (retries wait for the clock)."""
+        return len(self._pending)
+
+    @keywords
+    def signed_webhook(
+        self,
+        event: Mapping[str, Any] | str,
+        *,
+        secret: str | None = None,
+        timestamp: int | None = None,
+    ) -> tuple[bytes, dict[str, str]]:
+        """``(body, headers)`` of ``event`` (an event or its id) as Stripe would POST it.
+
+        The ``Stripe-Signature`` header is signed with ``secret`` (default
+        `webhook_secret`) at ``timestamp`` (default: the clock's now), so
+        ``stripe.Webhook.construct_event(body, headers["Stripe-Signature"], secret)``
+        accepts it while the clock stays within its 300-second tolerance.
+        """
+        return self._signed_webhook(event, secret, timestamp)
+
+    def deliver_webhooks(self) -> list[WebhookDelivery]:
+        """Send every pending event to its endpoints now; returns the attempts made.
+
+        Stripe delivers asynchronously; in a test you say when. A failed attempt
+        (an exception, or a status outside 2xx) is retried on the clock after the
+        endpoint's next retry delay: ``clock.advance(...)`` makes the retries happen.
+        """
+        return self._deliver_webhooks()
+
+    # --- assertions: charged ---------------------------------------------------------
+
+    def assert_charged(
+        self, *, times: int | None = None, timeout: float | None = None, **match: Any
+    ) -> PaymentsObject:
+        """Assert that a captured charge matches; returns the latest match.
+
+        Criteria are charge fields (``amount``, ``currency``, ``customer``,
+        ``payment_intent``, ``metadata``, ``description``...) matched as everywhere in
+        fixturekit: exact values, compiled regexes or callables; an object stands for
+        its id, a currency matches in any case. "Charged" means ``status="succeeded"``
+        and ``captured=True`` unless the criteria name them: ``captured=False`` asserts
+        an authorization, ``status="failed"`` a decline. ``times`` asks for exactly that
+        many matches, ``timeout`` waits that many seconds for them (charges made on
+        other threads). A failure lists every charge, closest first.
+        """
+        __tracebackhide__ = True
+        return self._charged.assert_(  # noqa: PT009 - not unittest's
+            "assert_charged", match, times=times, timeout=timeout
+        )
+
+    def assert_not_charged(self, **match: Any) -> None:
+        """Assert that no captured charge (matching the criteria, if any) exists."""
+        __tracebackhide__ = True
+        self._charged.assert_not("assert_not_charged", match)
+
+    def assert_charged_count(
+        self, count: int, /, *, timeout: float | None = None, **match: Any
+    ) -> list[PaymentsObject]:
+        """Assert that exactly ``count`` captured charges match; returns them."""
+        __tracebackhide__ = True
+        return self._charged.assert_count("assert_charged_count", count, match, timeout=timeout)
+
+    def assert_nothing_charged(self) -> None:
+        """Assert that no charge was captured at all (declines do not count)."""
+        __tracebackhide__ = True
+        self._charged.assert_not("assert_nothing_charged", {})
+
+    def find(self, **match: Any) -> list[PaymentsObject]:
+        """The charges `assert_charged` would match, oldest first: captured ones by
+        default; ``status=``/``captured=`` widen it (``find(status="failed")``)."""
+        return self._charged.find("find", match)
+
+    # --- assertions: refunded --------------------------------------------------------
+
+    def assert_refunded(
+        self, *, times: int | None = None, timeout: float | None = None, **match: Any
+    ) -> PaymentsObject:
+        """Assert that a refund matches (refund fields: ``amount``, ``currency``,
+        ``payment_intent``, ``charge``, ``reason``, ``metadata``...); the latest match."""
+        __tracebackhide__ = True
+        return self._refunded.assert_(  # noqa: PT009 - not unittest's
+            "assert_refunded", match, times=times, timeout=timeout
+        )
+
+    def assert_not_refunded(self, **match: Any) -> None:
+        """Assert that no refund (matching the criteria, if any) was made."""
+        __tracebackhide__ = True
+        self._refunded.assert_not("assert_not_refunded", match)
+
+    def assert_refunded_count(
+        self, count: int, /, *, timeout: float | None = None, **match: Any
+    ) -> list[PaymentsObject]:
+        """Assert that exactly ``count`` refunds match; returns them."""
+        __tracebackhide__ = True
+        return self._refunded.assert_count("assert_refunded_count", count, match, timeout=timeout)
+
+    def assert_nothing_refunded(self) -> None:
+        """Assert that no refund was made at all."""
+        __tracebackhide__ = True
+        self._refunded.assert_nothing("assert_nothing_refunded")
+
+    def find_refunds(self, **match: Any) -> list[PaymentsObject]:
+        """The refunds matching the criteria, oldest first."""
+        return self._refunded.find("find_refunds", match)
+
+    # --- strict mode ------------------------------------------------------------------
+
+    def _looked_at(self, matched: Iterable[Mapping[str, Any]]) -> None:
+        with self._lock:
+            self._seen.update(obj["id"] for obj in matched)
+
+    def exit_problems(self) -> list[str]:
+        """In strict mode, the successful charges and the refunds no assertion looked at."""
+        if not self.strict:
+            return []
+        with self._lock:
+            seen = set(self._seen)
+        charges = [c for c in self.charges if c["status"] == "succeeded" and c["id"] not in seen]
+        refunds = [r for r in self.refunds if r["id"] not in seen]
+        if not charges and not refunds:
+            return []
+        return [
+            f"{len(charges)} charge(s) and {len(refunds)} refund(s) were made that no "
+            "assertion looked at (strict=True):",
+            *[f"  - charge {describe_charge(charge)}" for charge in charges],
+            *[f"  - refund {describe_refund(refund)}" for refund in refunds],
+            "assert them with payments.assert_charged(...) / assert_refunded(...), "
+            "or drop strict=True",
+        ]
+
+    # --- the HTTP API ----------------------------------------------------------------
+
+    def stripe_api(self) -> StripeAPIServer:
+        """Serve the Stripe HTTP API from this state on 127.0.0.1:
+        ``with payments.stripe_api() as api_base: stripe.api_base = api_base``.
+
+        The official ``stripe`` SDK works against it unchanged (module-level API, or
+        ``StripeClient(key, base_addresses={"api": api_base})``); any ``sk_test_...``
+        key is accepted. The server stops at the end of the block, or with the fake;
+        `reset` leaves it running.
+        """
+        return StripeAPIServer(self)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(
+            f"{len(self._by_type[kind])} {kind}s"
+            for kind in ("customer", "payment_intent", "charge", "refund")
+        )
+        return f"<FakePayments {counts}{' running' if self.running else ''}>"

@@ -1,0 +1,290 @@
+"""Every operation of the fake Stripe, one row each: route, parameters, handler.
+
+The Python API (``payments.create_customer(...)``) and the HTTP facade
+(``payments.stripe_api()``) both run an operation from its row, through `perform`:
+the row's parameters are checked (required ones, unknown names, each value's
+`Check`), then its handler runs inside the fake's invocation pipeline (lock,
+idempotency key scoped to the row's endpoint, scripted failures named after the row).
+
+A row without a route is a test helper of the Python API only (``authenticate``, and
+``retrieve`` of any object by id); rows of the HTTP API only (``GET`` of one type,
+lists) are not methods of the fake.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fixturekit.payments._charging import CANCELLATION_REASONS, Charging
+from fixturekit.payments._core import PaymentsCore
+from fixturekit.payments._customers import Customers
+from fixturekit.payments._intents import CAPTURE_METHODS, PaymentIntents
+from fixturekit.payments._objects import PaymentsObject
+from fixturekit.payments._params import (
+    BILLING_DETAILS,
+    BOOLEAN,
+    CARD,
+    CARD_TYPES,
+    CURRENCY,
+    DESCRIPTOR,
+    HASH,
+    INTEGER,
+    LIMIT,
+    METADATA,
+    POSITIVE,
+    REFERENCE,
+    STRING,
+    STRINGS,
+    Param,
+    check_params,
+    missing,
+    one_of,
+)
+from fixturekit.payments._payment_methods import PaymentMethods
+from fixturekit.payments._refunds import REFUND_REASONS, Refunds
+
+__all__ = ["CALLS", "CHARGING", "NAMES", "OPERATIONS", "Operation", "perform"]
+
+Handler = Callable[..., dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation: its name, HTTP route, object type, parameters and handler.
+
+    ``name`` is what ``fail_next(on=...)`` and the timeline call it (every ``GET`` of
+    one object is ``retrieve``, every list ``list``); ``targeted`` operations act on
+    the object whose id is in the path; ``charges`` ones attempt a charge (where a
+    scripted decline lands).
+    """
+
+    name: str
+    method: str | None
+    path: str | None
+    kind: str
+    handler: Handler
+    params: tuple[Param, ...] = ()
+    targeted: bool = False
+    python: bool = True
+    charges: bool = False
+
+    @property
+    def endpoint(self) -> str:
+        """What an idempotency key is scoped to, as in Stripe: ``POST /v1/refunds``."""
+        return f"{self.method} {self.path}" if self.method else f"{self.name}()"
+
+    def run(
+        self, fake: PaymentsCore, target: str | None, given: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        params = check_params(self.params, given)
+        if self.targeted:
+            return self.handler(fake, target, **params)
+        return self.handler(fake, **params)
+
+
+def perform(
+    fake: PaymentsCore,
+    operation: Operation,
+    target: str | None,
+    given: Mapping[str, Any],
+    idempotency_key: str | None = None,
+) -> tuple[PaymentsObject, bool]:
+    """Run ``operation`` on ``fake``: (the result's snapshot, whether it was replayed)."""
+    return fake._invoke(
+        operation.name,
+        operation.endpoint,
+        target,
+        given,
+        idempotency_key,
+        lambda: operation.run(fake, target, given),
+    )
+
+
+# --- building rows ----------------------------------------------------------------------
+
+
+def _row(
+    name: str,
+    route: str,
+    kind: str,
+    handler: Handler,
+    *params: Param,
+    charges: bool = False,
+) -> Operation:
+    method, path = route.split(" ", 1)
+    return Operation(name, method, path, kind, handler, params, "{id}" in path, charges=charges)
+
+
+def _helper(
+    name: str, kind: str, handler: Handler, *params: Param, charges: bool = False
+) -> Operation:
+    """A test helper on an object: Python API only."""
+    return Operation(name, None, None, kind, handler, params, targeted=True, charges=charges)
+
+
+def _retrieve(path: str, kind: str) -> Operation:
+    def run(fake: PaymentsCore, ident: str) -> dict[str, Any]:
+        obj = fake._op_retrieve(ident)
+        if obj["object"] != kind:
+            raise missing(kind, ident, "id", status=404)
+        return obj
+
+    return Operation("retrieve", "GET", path, kind, run, targeted=True, python=False)
+
+
+_PAGE = (Param("limit", LIMIT), Param("starting_after", STRING), Param("ending_before", STRING))
+
+
+def _list(path: str, kind: str, *filters: Param) -> Operation:
+    """A list, newest first; a path with ``{id}`` lists what belongs to that customer."""
+
+    def run(
+        fake: PaymentsCore,
+        owner: str | None = None,
+        *,
+        limit: int = 10,
+        starting_after: str | None = None,
+        ending_before: str | None = None,
+        **where: Any,
+    ) -> dict[str, Any]:
+        url = path
+        if owner is not None:
+            where["customer"] = fake._get(owner, "customer", "id", status=404)["id"]
+            url = path.replace("{id}", owner)
+        types = where.pop("types", None)
+
+        def wanted(obj: dict[str, Any]) -> bool:
+            if types is not None and obj.get("type") not in types:
+                return False
+            return all(obj.get(name) == value for name, value in where.items())
+
+        data, has_more = fake._list(
+            kind,
+            limit=limit,
+            starting_after=starting_after,
+            ending_before=ending_before,
+            where=wanted,
+        )
+        return {"object": "list", "data": data, "has_more": has_more, "url": url}
+
+    params = (*_PAGE, *filters)
+    return Operation("list", "GET", path, kind, run, params, "{id}" in path, python=False)
+
+
+def _str(*names: str) -> tuple[Param, ...]:
+    return tuple(Param(name, STRING) for name in names)
+
+
+_CUSTOMER = Param("customer", REFERENCE)
+_PAYMENT_METHOD = Param("payment_method", REFERENCE)
+_METADATA = Param("metadata", METADATA)
+_CAPTURE_METHOD = Param("capture_method", one_of(*CAPTURE_METHODS))
+_CONFIRMATION = (
+    Param("return_url", STRING),
+    Param("off_session", BOOLEAN),
+    Param("error_on_requires_action", BOOLEAN),
+)
+_CARD_ONLY = "Invalid type: the fake supports payment methods of type 'card', not {value!r}"
+
+# --- the table ------------------------------------------------------------------------------
+
+# fmt: off
+OPERATIONS: tuple[Operation, ...] = (
+    # customers
+    _row(
+        "create_customer", "POST /v1/customers", "customer", Customers._op_create_customer,
+        *_str("email", "name", "phone", "description"), _METADATA, _PAYMENT_METHOD,
+    ),
+    _list("/v1/customers", "customer", Param("email", STRING)),
+    _retrieve("/v1/customers/{id}", "customer"),
+    _row(
+        "update_customer", "POST /v1/customers/{id}", "customer", Customers._op_update_customer,
+        *_str("email", "name", "phone", "description"), _METADATA,
+        Param("invoice_settings", HASH),
+    ),
+    _row(
+        "delete_customer", "DELETE /v1/customers/{id}", "customer",
+        Customers._op_delete_customer,
+    ),
+    _list("/v1/customers/{id}/payment_methods", "payment_method", Param("type", STRING)),
+    # payment methods
+    _row(
+        "create_payment_method", "POST /v1/payment_methods", "payment_method",
+        PaymentMethods._op_create_payment_method,
+        Param("type", one_of("card", message=_CARD_ONLY)), Param("card", CARD, required=True),
+        Param("billing_details", BILLING_DETAILS), _METADATA,
+    ),
+    _list("/v1/payment_methods", "payment_method", *_str("customer", "type")),
+    _retrieve("/v1/payment_methods/{id}", "payment_method"),
+    _row(
+        "attach_payment_method", "POST /v1/payment_methods/{id}/attach", "payment_method",
+        PaymentMethods._op_attach_payment_method, Param("customer", REFERENCE, required=True),
+    ),
+    _row(
+        "detach_payment_method", "POST /v1/payment_methods/{id}/detach", "payment_method",
+        PaymentMethods._op_detach_payment_method,
+    ),
+    # payment intents
+    _row(
+        "create_payment_intent", "POST /v1/payment_intents", "payment_intent",
+        PaymentIntents._op_create_payment_intent,
+        Param("currency", CURRENCY, required=True), Param("amount", INTEGER, required=True),
+        _CUSTOMER, _PAYMENT_METHOD, Param("confirm", BOOLEAN), _CAPTURE_METHOD, _METADATA,
+        *_str("description", "receipt_email"), Param("payment_method_types", CARD_TYPES),
+        *_CONFIRMATION, Param("setup_future_usage", one_of("on_session", "off_session")),
+        Param("statement_descriptor", DESCRIPTOR),
+        charges=True,
+    ),
+    _list("/v1/payment_intents", "payment_intent", Param("customer", STRING)),
+    _retrieve("/v1/payment_intents/{id}", "payment_intent"),
+    _row(
+        "update_payment_intent", "POST /v1/payment_intents/{id}", "payment_intent",
+        PaymentIntents._op_update_payment_intent,
+        Param("currency", CURRENCY), Param("amount", INTEGER), _CUSTOMER, _PAYMENT_METHOD,
+        _METADATA, *_str("description", "receipt_email"), _CAPTURE_METHOD,
+    ),
+    _row(
+        "confirm_payment_intent", "POST /v1/payment_intents/{id}/confirm", "payment_intent",
+        Charging._op_confirm_payment_intent, _PAYMENT_METHOD, *_CONFIRMATION,
+        charges=True,
+    ),
+    _row(
+        "capture_payment_intent", "POST /v1/payment_intents/{id}/capture", "payment_intent",
+        Charging._op_capture_payment_intent, Param("amount_to_capture", POSITIVE),
+    ),
+    _row(
+        "cancel_payment_intent", "POST /v1/payment_intents/{id}/cancel", "payment_intent",
+        Charging._op_cancel_payment_intent,
+        Param("cancellation_reason", one_of(*CANCELLATION_REASONS)),
+    ),
+    _helper(
+        "authenticate", "payment_intent", Charging._op_authenticate, Param("succeed", BOOLEAN),
+        charges=True,
+    ),
+    # charges
+    _list("/v1/charges", "charge", *_str("customer", "payment_intent")),
+    _retrieve("/v1/charges/{id}", "charge"),
+    # refunds
+    _row(
+        "create_refund", "POST /v1/refunds", "refund", Refunds._op_create_refund,
+        Param("payment_intent", REFERENCE), Param("charge", REFERENCE),
+        Param("amount", POSITIVE), Param("reason", one_of(*REFUND_REASONS)), _METADATA,
+    ),
+    _list("/v1/refunds", "refund", *_str("charge", "payment_intent")),
+    _retrieve("/v1/refunds/{id}", "refund"),
+    # events
+    _list("/v1/events", "event", Param("type", STRING), Param("types", STRINGS)),
+    _retrieve("/v1/events/{id}", "event"),
+    # any object by id, from Python
+    _helper("retrieve", "object", PaymentsCore._op_retrieve),
+)
+# fmt: on
+
+#: The rows the Python API runs, by method name.
+CALLS: dict[str, Operation] = {op.name: op for op in OPERATIONS if op.python}
+#: Every operation name, as ``fail_next(on=...)`` takes them.
+NAMES: tuple[str, ...] = tuple(dict.fromkeys([*CALLS, *(op.name for op in OPERATIONS)]))
+#: The operations that attempt a charge.
+CHARGING: tuple[str, ...] = tuple(op.name for op in OPERATIONS if op.charges)

@@ -1,0 +1,113 @@
+"""Refunds: all or part of a captured charge, never more than is left."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fixturekit.errors import InvalidRequestError
+from fixturekit.payments import _cards
+from fixturekit.payments._core import PaymentsCore
+from fixturekit.payments._params import invalid, merge_metadata
+
+__all__ = ["REFUND_REASONS", "Refunds"]
+
+REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
+
+
+class Refunds(PaymentsCore):
+    """The handler of ``POST /v1/refunds``."""
+
+    def _op_create_refund(
+        self,
+        *,
+        payment_intent: str | None = None,
+        charge: str | None = None,
+        amount: int | None = None,
+        reason: str | None = None,
+        metadata: Any = None,
+    ) -> dict[str, Any]:
+        if payment_intent is None and charge is None:
+            raise invalid(
+                "One of the following params should be provided for this request: "
+                "payment_intent or charge.",
+                param="payment_intent",
+                code="parameter_missing",
+            )
+        meta = merge_metadata({}, metadata)
+        target = self._refundable(payment_intent, charge)
+        currency = target["currency"]
+        remaining = target["amount_captured"] - target["amount_refunded"]
+        if remaining <= 0:
+            raise InvalidRequestError(
+                f"Charge {target['id']} has already been refunded.",
+                param="charge",
+                code="charge_already_refunded",
+            )
+        value = remaining if amount is None else amount
+        if value > remaining:
+            raise InvalidRequestError(
+                f"Refund amount ({_cards.format_amount(value, currency)}) is greater than "
+                f"unrefunded amount on charge ({_cards.format_amount(remaining, currency)})",
+                param="amount",
+                code="amount_too_large",
+            )
+        refund = {
+            "id": self._new_id("re"),
+            "object": "refund",
+            "amount": value,
+            "balance_transaction": self._new_id("txn"),
+            "charge": target["id"],
+            "created": self._now(),
+            "currency": currency,
+            "destination_details": {"card": {"type": "refund"}, "type": "card"},
+            "metadata": meta,
+            "payment_intent": target["payment_intent"],
+            "reason": reason,
+            "receipt_number": None,
+            "source_transfer_reversal": None,
+            "status": "succeeded",
+            "transfer_reversal": None,
+        }
+        self._store(refund)
+        previous = {"amount_refunded": target["amount_refunded"], "refunded": target["refunded"]}
+        target["amount_refunded"] += value
+        target["refunded"] = target["amount_refunded"] >= target["amount_captured"]
+        formatted = _cards.format_amount(value, currency)
+        self._emit("refund.created", refund, f"{refund['id']} {formatted} of {target['id']}")
+        self._emit("charge.refunded", target, f"{target['id']} {formatted} refunded", previous)
+        return refund
+
+    def _refundable(self, payment_intent: str | None, charge: str | None) -> dict[str, Any]:
+        """The captured charge a refund of ``charge`` or ``payment_intent`` goes to."""
+        if charge is not None:
+            target = self._get(charge, "charge", "charge")
+            if (
+                payment_intent is not None
+                and target["payment_intent"]
+                != self._get(payment_intent, "payment_intent", "payment_intent")["id"]
+            ):
+                raise invalid(
+                    f"The charge {target['id']} does not belong to payment intent "
+                    f"{payment_intent}.",
+                    param="charge",
+                )
+        else:
+            intent = self._get(payment_intent, "payment_intent", "payment_intent")
+            if intent["status"] != "succeeded" or intent["latest_charge"] is None:
+                raise InvalidRequestError(
+                    f"This PaymentIntent ({intent['id']}) does not have a successful charge to "
+                    f"refund (its status is {intent['status']}).",
+                    param="payment_intent",
+                    code="charge_not_refundable",
+                )
+            target = self._objects[intent["latest_charge"]]
+        if target["status"] != "succeeded" or not target["captured"]:
+            raise InvalidRequestError(
+                f"Charge {target['id']} has not been captured; cancel its PaymentIntent to "
+                "release the authorization instead of refunding it."
+                if target["status"] == "succeeded"
+                else f"Charge {target['id']} failed; there is nothing to refund.",
+                param="charge",
+                code="charge_not_refundable",
+            )
+        return target
