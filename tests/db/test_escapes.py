@@ -210,7 +210,7 @@ def test_an_escape_during_a_failing_test_is_a_note_on_the_tests_error(
 def test_sandbox_options_are_checked(db: TestDatabase) -> None:
     with pytest.raises(TypeError, match=r"'detect_escape' \(did you mean detect_escapes=\?\)"):
         db.sandbox(detect_escape=False)  # type: ignore[call-arg]
-    with pytest.raises(TypeError, match="detect_escapes= takes True or False, not 'no'"):
+    with pytest.raises(TypeError, match="detect_escapes must be True or False, not 'no'"):
         db.sandbox(detect_escapes="no")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="isolation='copy' is not a sandbox isolation"):
         db.sandbox(isolation="copy")

@@ -135,7 +135,9 @@ def test_post_build_hooks_get_the_object_and_their_value() -> None:
 
 
 def test_an_unknown_override_names_close_matches() -> None:
-    with pytest.raises(TypeError, match=r"no field 'emial' \(did you mean 'email'\?\)"):
+    with pytest.raises(
+        TypeError, match=r"unexpected keyword argument 'emial' \(did you mean email=\?\)"
+    ):
         UserFactory.build(emial="x@example.com")
     with pytest.raises(TypeError, match="does not hold a model"):
         UserFactory.build(name__first="x")
@@ -185,7 +187,7 @@ def test_lazy_cycles_are_reported() -> None:
 
 
 def test_batch_size_must_be_a_whole_number() -> None:
-    with pytest.raises(TypeError, match="got '3'"):
+    with pytest.raises(ValueError, match="size must be a whole number >= 0, not '3'"):
         UserFactory.build_batch("3")  # type: ignore[arg-type]
     assert UserFactory.build_batch(0) == []
 

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fixturekit.factories._regex import PatternError, string_matching
+from fixturekit.factories import PatternError
+from fixturekit.factories._regex import string_matching
 
 PATTERNS = [
     r"^[A-Z]{3}-\d{4}$",

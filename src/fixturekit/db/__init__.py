@@ -16,14 +16,15 @@ Importing this package imports SQLAlchemy; ``import fixturekit`` does not.
 from __future__ import annotations
 
 from fixturekit.db._alembic import Alembic
+from fixturekit.db._async_sandbox import AsyncDatabaseSandbox
 from fixturekit.db._database import Schema, TestDatabase
-from fixturekit.db._errors import (
+from fixturekit.db._sandbox import DatabaseSandbox
+from fixturekit.errors import (
     MissingDriverError,
     SandboxError,
     SandboxEscapeError,
     UnsafeDatabaseError,
 )
-from fixturekit.db._sandbox import AsyncDatabaseSandbox, DatabaseSandbox
 
 __all__ = [
     "Alembic",

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.engine import URL
 
-from fixturekit.db._args import keywords
+from fixturekit._internal.checks import keywords
 
 __all__ = ["Alembic"]
 

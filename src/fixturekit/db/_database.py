@@ -17,12 +17,12 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from fixturekit._internal.checks import check_bool, keywords
 from fixturekit.db import _escapes, _template, _urls
 from fixturekit.db._alembic import Alembic
-from fixturekit.db._args import keywords
+from fixturekit.db._async_sandbox import AsyncDatabaseSandbox
 from fixturekit.db._clone import Clone
 from fixturekit.db._engines import make_async_engine, make_sync_engine
-from fixturekit.db._errors import SandboxError, UnsafeDatabaseError
 from fixturekit.db._provision import (
     FOREIGN,
     PENDING,
@@ -31,7 +31,8 @@ from fixturekit.db._provision import (
     admin_engine,
     provisioner,
 )
-from fixturekit.db._sandbox import AsyncDatabaseSandbox, DatabaseSandbox
+from fixturekit.db._sandbox import DatabaseSandbox
+from fixturekit.errors import SandboxError, UnsafeDatabaseError
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -94,6 +95,9 @@ class TestDatabase:
         keep: bool = False,
         allow_unsafe: bool = False,
     ) -> None:
+        check_bool(per_worker, "per_worker")
+        check_bool(keep, "keep")
+        check_bool(allow_unsafe, "allow_unsafe")
         if schema == "alembic":
             schema = Alembic()
         valid = schema is None or isinstance(schema, (MetaData, Alembic)) or callable(schema)
@@ -526,7 +530,7 @@ class TestDatabase:
         raise `SandboxEscapeError` naming the statements and the code that ran them.
         """
         clone = self._isolation(isolation)
-        self._check_flag(detect_escapes, "detect_escapes")
+        check_bool(detect_escapes, "detect_escapes")
         return DatabaseSandbox(
             self.engine,
             ddl_guard=clone is None and self.backend in ("mysql", "mariadb"),
@@ -540,7 +544,7 @@ class TestDatabase:
     ) -> AsyncDatabaseSandbox:
         """The async sandbox (``async with``), on `async_engine`; options as `sandbox`."""
         clone = self._isolation(isolation)
-        self._check_flag(detect_escapes, "detect_escapes")
+        check_bool(detect_escapes, "detect_escapes")
         return AsyncDatabaseSandbox(
             self.async_engine,
             ddl_guard=clone is None and self.backend in ("mysql", "mariadb"),
@@ -560,8 +564,3 @@ class TestDatabase:
             return None
         self._check_clonable()
         return self._new_clone
-
-    @staticmethod
-    def _check_flag(value: object, name: str) -> None:
-        if not isinstance(value, bool):
-            raise TypeError(f"{name}= takes True or False, not {value!r}")

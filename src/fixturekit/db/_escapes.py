@@ -41,16 +41,21 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine
 
+from fixturekit._internal.notes import NOTES_SHOWN, add_note
+from fixturekit.errors import SandboxEscapeError
+
 __all__ = [
     "Escape",
     "Watch",
     "enter",
+    "escape_error",
     "identity",
     "ignore_engine",
     "is_installed",
     "is_tracking",
     "is_watching",
     "leave",
+    "report_in_flight",
 ]
 
 #: Statements that change the database (after leading comments).
@@ -412,3 +417,38 @@ def _rollback(conn: Connection) -> None:
     if dbapi is not None:
         with _lock:
             _pending.pop(id(dbapi), None)
+
+
+# --- reporting ----------------------------------------------------------------------
+
+#: How many escapes an error lists (the rest are counted).
+_SHOWN = 10
+
+
+def escape_error(kind: str, url: URL, escapes: list[Escape]) -> SandboxEscapeError:
+    """The error a sandbox (``kind``) raises at exit for the escapes it collected."""
+    listing = "\n\n".join(
+        f"{n}. {escape.describe()}" for n, escape in enumerate(escapes[:_SHOWN], start=1)
+    )
+    if len(escapes) > _SHOWN:
+        listing += f"\n\n... and {len(escapes) - _SHOWN} more"
+    where = url.database
+    count = f"{len(escapes)} write{'s' if len(escapes) != 1 else ''}"
+    return SandboxEscapeError(
+        f"{count} reached the test database {where!r} outside the {kind}, on a connection "
+        "it does not own, and committed there: the sandbox cannot roll them back, so they "
+        f"may leak into later tests.\n\n{listing}\n\nRoute that code through the sandbox "
+        "(sandbox.bind(SessionLocal) for the application's sessionmaker, or hand it "
+        "sandbox.connection); code that must commit on connections of its own (another "
+        "thread, an app server, a worker process) needs db.sandbox(isolation='clone'). "
+        "To turn this check off: db.sandbox(detect_escapes=False)",
+        list(escapes),
+    )
+
+
+def report_in_flight(error: SandboxEscapeError, exc: BaseException) -> bool:
+    """Add ``error`` to the test's own exception as a note; False if notes are missing."""
+    if not NOTES_SHOWN:
+        return False
+    add_note(exc, f"fixturekit: {error}")
+    return True

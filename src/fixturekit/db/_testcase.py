@@ -12,8 +12,8 @@ import atexit
 import weakref
 from typing import Any
 
+from fixturekit.db._async_sandbox import AsyncDatabaseSandbox
 from fixturekit.db._database import TestDatabase
-from fixturekit.db._sandbox import AsyncDatabaseSandbox
 
 __all__ = ["open_async_sandbox", "open_sandbox"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
-from fixturekit.db._errors import MissingDriverError, UnsafeDatabaseError
+from fixturekit.errors import MissingDriverError, UnsafeDatabaseError
 
 __all__ = [
     "BACKENDS",

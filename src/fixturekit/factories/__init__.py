@@ -17,16 +17,16 @@ imported when a factory first needs it.
 
 from __future__ import annotations
 
+from fixturekit.errors import FactoryError, PatternError
 from fixturekit.factories._declarations import (
     Declaration,
     Faker,
     Lazy,
     Sequence,
-    SubFactory,
     Traits,
     post_build,
 )
-from fixturekit.factories._factory import Factory, FactoryError
+from fixturekit.factories._factory import Factory, SubFactory
 from fixturekit.factories._fixtures import register_factory
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "FactoryError",
     "Faker",
     "Lazy",
+    "PatternError",
     "Sequence",
     "SubFactory",
     "Traits",

@@ -1,14 +1,18 @@
-"""What a factory can declare for a field: Faker, Sequence, Lazy, SubFactory; Traits; hooks."""
+"""What a factory can declare for a field: Faker, Sequence, Lazy; Traits; hooks.
+
+(`SubFactory`, the declaration holding another factory, lives with `Factory`.)
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from fixturekit._internal.checks import check_bool
 from fixturekit.factories import _emulated, _random
 
 if TYPE_CHECKING:
-    from fixturekit.factories._factory import Factory, _Build
+    from fixturekit.factories._build import Build
 
 __all__ = [
     "Declaration",
@@ -16,7 +20,6 @@ __all__ = [
     "Lazy",
     "PostBuild",
     "Sequence",
-    "SubFactory",
     "Traits",
     "post_build",
 ]
@@ -103,7 +106,10 @@ class Declaration(Generic[T]):
 
     __slots__ = ()
 
-    def evaluate(self, build: _Build, name: str) -> T:
+    #: True when the value is a model object that ``field__name=`` overrides reach into.
+    nests: ClassVar[bool] = False
+
+    def evaluate(self, build: Build, name: str) -> T:
         raise NotImplementedError
 
 
@@ -136,6 +142,8 @@ class Faker(Declaration[Any]):
             raise TypeError(
                 f"fk.Faker() takes the name of a Faker provider such as 'email', got {provider!r}"
             )
+        if pool is not None:
+            check_bool(pool, "pool")
         if locale is not None and not isinstance(locale, str):
             raise TypeError(f"fk.Faker(locale=...) must be a string like 'fr_FR', got {locale!r}")
         self.provider = provider
@@ -152,7 +160,7 @@ class Faker(Declaration[Any]):
             args.append(f"locale={self.locale!r}")
         return f"fk.Faker({', '.join(args)})"
 
-    def evaluate(self, build: _Build, name: str) -> Any:
+    def evaluate(self, build: Build, name: str) -> Any:
         locale = self.locale or build.locale
         fast = self._fast
         if fast is not None:
@@ -189,7 +197,7 @@ class Sequence(Declaration[T]):
                 f"fk.Sequence() takes a function of n or a format string with {{n}}, got {fn!r}"
             )
 
-    def evaluate(self, build: _Build, name: str) -> T:
+    def evaluate(self, build: Build, name: str) -> T:
         return self.fn(build.sequence)  # type: ignore[no-any-return]
 
 
@@ -207,34 +215,8 @@ class Lazy(Declaration[T]):
             raise TypeError(f"fk.Lazy() takes a function of the object, got {fn!r}")
         self.fn = fn
 
-    def evaluate(self, build: _Build, name: str) -> T:
+    def evaluate(self, build: Build, name: str) -> T:
         return self.fn(build.view)
-
-
-class SubFactory(Declaration[Any]):
-    """A nested object from another factory: ``fk.SubFactory(AddressFactory, city="Oslo")``.
-
-    Overrides reach it with double underscores: ``UserFactory.build(address__city="Rome")``.
-    In ``create`` the nested object is persisted with its parent (for a SQLAlchemy
-    relationship) and in ``payload`` it is serialised with it.
-    """
-
-    __slots__ = ("factory", "overrides")
-
-    def __init__(self, factory: type[Factory[Any]], /, **overrides: Any) -> None:
-        from fixturekit.factories._factory import Factory
-
-        if not (isinstance(factory, type) and issubclass(factory, Factory)):
-            raise TypeError(
-                f"fk.SubFactory() takes a factory class (a subclass of fk.Factory), got {factory!r}"
-            )
-        self.factory = factory
-        self.overrides = overrides
-
-    def evaluate(self, build: _Build, name: str) -> Any:
-        overrides = dict(self.overrides)
-        overrides.update(build.nested_overrides(name))
-        return self.factory._build_nested(build, overrides)
 
 
 class Traits:

@@ -25,11 +25,11 @@ from fixturekit.factories import _random
 if TYPE_CHECKING:
     import random
 
-    from fixturekit.factories._factory import _Build
+    from fixturekit.factories._build import Build
 
 __all__ = ["compile"]
 
-Emulated = Callable[["_Build", str], Any]
+Emulated = Callable[["Build", str], Any]
 
 _MISSING: Any = object()
 
@@ -137,7 +137,7 @@ def _pydecimal(kwargs: dict[str, Any]) -> Emulated | None:
         signs = ("+", "-") if positive is None else ("+",) if positive else ("-",)
         lo, hi = (10 ** (left - 1), 10**left - 1) if left else (0, 0)
 
-        def bounded_digits(b: _Build, locale: str) -> Decimal:
+        def bounded_digits(b: Build, locale: str) -> Decimal:
             rng = b.rng
             sign = signs[0] if len(signs) == 1 else rng.choice(signs)
             return Decimal(f"{sign}{rng.randint(lo, hi)}.{_digits(rng, right)}")
@@ -161,7 +161,7 @@ def _pydecimal(kwargs: dict[str, Any]) -> Emulated | None:
     if dec_lo > dec_hi:
         return None
 
-    def in_range(b: _Build, locale: str) -> Decimal:
+    def in_range(b: Build, locale: str) -> Decimal:
         rng = b.rng
         value = Decimal(f"{rng.randint(int_lo, int_hi)}.{_digits(rng, right)}")
         if value > dec_hi:
@@ -190,7 +190,7 @@ def _pyfloat(kwargs: dict[str, Any]) -> Emulated | None:
         if right is not None and (not _int(right) or right < 0):
             return None
 
-        def uniform(b: _Build, locale: str) -> float:
+        def uniform(b: Build, locale: str) -> float:
             value = b.rng.uniform(low, high)
             if right is not None:
                 value = round(value, right)
@@ -214,7 +214,7 @@ def _pyfloat(kwargs: dict[str, Any]) -> Emulated | None:
     fixed_left = left
     signs = ("+", "-") if positive is None else ("+",) if positive else ("-",)
 
-    def digits(b: _Build, locale: str) -> float:
+    def digits(b: Build, locale: str) -> float:
         rng = b.rng
         r = fixed_right if fixed_right is not None else rng.randint(1, dig - 1)
         n = fixed_left if fixed_left is not None else max(1, dig - r)
@@ -300,7 +300,7 @@ def _between(start: Any, end: Any, zone: tzinfo | None) -> Emulated | None:
     if first is None or last is None or not _tz(zone):
         return None
 
-    def between(b: _Build, locale: str) -> datetime:
+    def between(b: Build, locale: str) -> datetime:
         now = b.now()
         lo, hi = first(now), last(now)
         if hi == lo:
@@ -327,7 +327,7 @@ def _date_time(kwargs: dict[str, Any]) -> Emulated | None:
         return None
     epoch = _NAIVE_EPOCH.replace(tzinfo=zone)
 
-    def date_time(b: _Build, locale: str) -> datetime:
+    def date_time(b: Build, locale: str) -> datetime:
         return epoch + timedelta(seconds=b.rng.uniform(0, last(b.now())))
 
     return date_time
@@ -353,7 +353,7 @@ def _days_between(start: Any, end: Any) -> Emulated | None:
     if first is None or last is None:
         return None
 
-    def date_between(b: _Build, locale: str) -> date:
+    def date_between(b: Build, locale: str) -> date:
         today = b.now().date()
         lo, hi = first(today).toordinal(), last(today).toordinal()
         if hi < lo:
@@ -473,7 +473,7 @@ def _internet(provider: str) -> Callable[[dict[str, Any]], Emulated | None]:
         if kwargs:
             return None
 
-        def emulated(b: _Build, locale: str) -> str:
+        def emulated(b: Build, locale: str) -> str:
             names = _user_names_for(locale)
             rng = b.rng
             if names is None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection
+from typing import Any
 
 from fixturekit._internal import context as _context
 from fixturekit._internal.notes import add_note
-
-if TYPE_CHECKING:
-    from fixturekit.factories._factory import Factory
+from fixturekit.errors import FactoryError
 
 __all__ = ["flush", "resolve_session"]
 
@@ -18,23 +17,23 @@ def _is_async(session: Any) -> bool:
 
 
 def resolve_session(
-    factory: type[Factory[Any]],
+    factory: str,
+    fields: Collection[str],
     session: Any,
     overrides: dict[str, Any],
     method: str,
     *,
     asynchronous: bool,
 ) -> Any:
-    """The session to write through: the one given, else the running sandbox's.
+    """The session ``factory.method()`` writes through: the one given, else the running
+    sandbox's.
 
     ``session=`` passed by keyword lands in ``overrides``; it is taken as the session
-    unless the model has a field of that name (then ``create(session_obj, session=...)``
-    sets the field).
+    unless the model has a field of that name (one of ``fields``; then
+    ``create(session_obj, session=...)`` sets the field).
     """
-    from fixturekit.factories._factory import FactoryError
-
-    name = f"{factory.__qualname__}.{method}()"
-    if session is None and "session" in overrides and "session" not in factory._plan().sources:
+    name = f"{factory}.{method}()"
+    if session is None and "session" in overrides and "session" not in fields:
         session = overrides.pop("session")
     if session is None:
         var = _context.current_async_session if asynchronous else _context.current_session
@@ -54,19 +53,17 @@ def resolve_session(
     if asynchronous and not _is_async(session):
         raise FactoryError(
             f"{name} needs an AsyncSession, got {type(session).__name__}; use "
-            f"{factory.__qualname__}.{method[1:]}() with a sync Session"
+            f"{factory}.{method[1:]}() with a sync Session"
         )
     if not asynchronous:
         if _is_async(session):
-            raise FactoryError(
-                f"{name} got an AsyncSession; await {factory.__qualname__}.a{method}() instead"
-            )
+            raise FactoryError(f"{name} got an AsyncSession; await {factory}.a{method}() instead")
         if not (hasattr(session, "add_all") and hasattr(session, "flush")):
             raise TypeError(f"{name}: session must be a SQLAlchemy Session, got {session!r}")
     return session
 
 
-def flush(factory: type[Factory[Any]], session: Any, what: str) -> None:
+def flush(session: Any, what: str) -> None:
     """Flush ``session``; a database error gets a note naming the factory."""
     try:
         session.flush()

@@ -16,12 +16,14 @@ import string
 import sys
 from typing import Any
 
+from fixturekit.errors import PatternError
+
 if sys.version_info >= (3, 11):
     from re import _parser as sre_parse
 else:  # pragma: no cover - Python 3.10
     import sre_parse
 
-__all__ = ["PatternError", "string_matching"]
+__all__ = ["string_matching"]
 
 _PRINTABLE = [chr(c) for c in range(32, 127)]
 _WORD = string.ascii_letters + string.digits + "_"
@@ -34,10 +36,6 @@ _CATEGORIES: dict[str, str] = {
     "CATEGORY_NOT_SPACE": _WORD,
 }
 _MAX_ATTEMPTS = 300
-
-
-class PatternError(ValueError):
-    """No string satisfying a pattern (and length bounds) could be generated."""
 
 
 def _name(op: Any) -> str:

@@ -5,24 +5,14 @@ from __future__ import annotations
 import copy
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import types as sat
 
-from fixturekit.factories._inference import (
-    OMIT,
-    FieldSpec,
-    Gen,
-    ModelInfo,
-    _jsonable,
-    _Owner,
-    infer,
-    unique,
-)
-
-if TYPE_CHECKING:
-    from fixturekit.factories._factory import _Build
+from fixturekit.factories._build import OMIT, Build, Gen, factory_for_table, registered_factory
+from fixturekit.factories._models import FieldSpec, ModelInfo, cached_info, jsonable
+from fixturekit.factories._types import Owner, infer, unique
 
 __all__ = ["sqlalchemy_info"]
 
@@ -39,7 +29,7 @@ def _impl(column_type: Any) -> Any:
     return column_type
 
 
-def _column_gen(column: sa.Column[Any], owner: _Owner) -> Gen:
+def _column_gen(column: sa.Column[Any], owner: Owner) -> Gen:
     t = _impl(column.type)
     name = column.key or column.name
     if isinstance(t, sat.Enum):
@@ -63,7 +53,7 @@ def _column_gen(column: sa.Column[Any], owner: _Owner) -> Gen:
             constraints["decimal_places"] = t.scale or 0
         return infer(Decimal, constraints, name, owner)
     if isinstance(t, sat.DateTime):
-        naive_owner = _Owner(owner.model, naive_datetimes=not t.timezone)
+        naive_owner = Owner(owner.model, naive_datetimes=not t.timezone)
         return infer(datetime, {}, name, naive_owner)
     if isinstance(t, sat.Date):
         return infer(date, {}, name, owner)
@@ -121,11 +111,9 @@ def _constant(value: Any) -> Gen:
 def _related(target: type, name: str, local_keys: tuple[str, ...]) -> Gen:
     """A many-to-one relationship: an object from the target's registered factory."""
 
-    def gen(b: _Build) -> Any:
+    def gen(b: Build) -> Any:
         if any(b.overridden(key) for key in local_keys):
             return OMIT  # the caller set the foreign key itself
-        from fixturekit.factories._factory import registered_factory
-
         factory = registered_factory(target)
         if factory is None:
             return OMIT
@@ -139,9 +127,7 @@ def _foreign_key(column: sa.Column[Any], mapper: Any) -> Gen:
     (fk,) = column.foreign_keys
     target_column = fk.column
 
-    def gen(b: _Build) -> Any:
-        from fixturekit.factories._factory import factory_for_table
-
+    def gen(b: Build) -> Any:
         factory = factory_for_table(target_column.table)
         if factory is None or b.session is None:
             return OMIT
@@ -153,7 +139,7 @@ def _foreign_key(column: sa.Column[Any], mapper: Any) -> Gen:
 def sqlalchemy_info(model: type) -> ModelInfo:
     mapper: Any = sa.inspect(model)
     table = mapper.local_table
-    owner = _Owner(model)
+    owner = Owner(model)
     auto = getattr(table, "autoincrement_column", None)
     relations: dict[str, type] = {}
     relation_fields: dict[str, FieldSpec] = {}
@@ -218,12 +204,11 @@ def sqlalchemy_info(model: type) -> ModelInfo:
             related = state.get(key)
             if related is not None:
                 out[key] = _related_info(type(related)).serialize(related)
-        return _jsonable(out)
+        return jsonable(out)
 
     return ModelInfo(model, "sqlalchemy", fields, construct, serialize, relations)
 
 
 def _related_info(model: type) -> ModelInfo:
-    from fixturekit.factories._inference import model_info
-
-    return model_info(model)
+    """The related model's info: relationships point at mapped classes only."""
+    return cached_info(model, sqlalchemy_info)

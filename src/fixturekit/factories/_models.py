@@ -1,0 +1,130 @@
+"""What factories know about a model class: its kind, its fields (`FieldSpec`) and how
+to construct and serialise it (`ModelInfo`), plus the type-hint helpers every adapter uses.
+
+The `ModelInfo` of each class is made once (by the adapters, see `_adapters`) and kept
+here, so serialising a nested object finds its model's serialiser.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Callable
+from typing import Any, get_args, get_origin
+
+from fixturekit.factories import _random
+from fixturekit.factories._build import Gen
+
+__all__ = [
+    "FieldSpec",
+    "ModelInfo",
+    "cached_info",
+    "is_union",
+    "jsonable",
+    "model_kind",
+    "nested_model",
+    "strip_annotated",
+]
+
+
+@dataclasses.dataclass
+class FieldSpec:
+    """One field of a model: how the factory fills it."""
+
+    name: str  # the attribute name (what overrides and Lazy use)
+    key: str  # the key of the constructor input (an alias for some pydantic fields)
+    gen: Gen | None  # None: leave it out
+    nested: type | None = None  # a model type the field holds (for name__field overrides)
+
+
+@dataclasses.dataclass
+class ModelInfo:
+    """What factories need to know about one model class."""
+
+    model: type
+    kind: str  # "pydantic", "pydantic-dataclass", "dataclass", "attrs", "typeddict", "sqlalchemy"
+    fields: dict[str, FieldSpec]
+    construct: Callable[[dict[str, Any]], Any]
+    serialize: Callable[[Any], Any]
+    #: SQLAlchemy: the model's relationships (name -> related class).
+    relations: dict[str, type] = dataclasses.field(default_factory=dict)
+
+    @property
+    def persistable(self) -> bool:
+        return self.kind == "sqlalchemy"
+
+
+_infos: dict[type, ModelInfo] = {}
+
+
+def model_kind(model: Any) -> str | None:
+    """Which kind of model ``model`` is, or None if factories cannot build it."""
+    if not isinstance(model, type):
+        return None
+    if typing.is_typeddict(model) or _typing_extensions_typeddict(model):
+        return "typeddict"
+    pydantic = _random.loaded("pydantic")
+    if pydantic is not None and issubclass(model, pydantic.BaseModel):
+        return "pydantic"
+    if dataclasses.is_dataclass(model):
+        return "pydantic-dataclass" if hasattr(model, "__pydantic_fields__") else "dataclass"
+    attr = _random.loaded("attr")
+    if attr is not None and attr.has(model):
+        return "attrs"
+    if _random.loaded("sqlalchemy") is not None and hasattr(model, "__mapper__"):
+        return "sqlalchemy"
+    return None
+
+
+def _typing_extensions_typeddict(model: type) -> bool:
+    te = _random.loaded("typing_extensions")
+    return te is not None and te.is_typeddict(model)
+
+
+def cached_info(model: type, make: Callable[[type], ModelInfo]) -> ModelInfo:
+    """The `ModelInfo` of ``model``, made with ``make`` the first time it is asked for."""
+    info = _infos.get(model)
+    if info is None:
+        info = _infos[model] = make(model)
+    return info
+
+
+def jsonable(obj: Any) -> Any:
+    from pydantic_core import to_jsonable_python
+
+    return to_jsonable_python(obj, fallback=_fallback)
+
+
+def _fallback(obj: Any) -> Any:
+    attr = _random.loaded("attr")
+    if attr is not None and attr.has(type(obj)):
+        return {a.name: getattr(obj, a.name) for a in attr.fields(type(obj))}
+    info = _infos.get(type(obj))
+    if info is not None:
+        return info.serialize(obj)
+    raise TypeError(f"cannot serialise {obj!r} to JSON")
+
+
+def nested_model(annotation: Any) -> type | None:
+    """The model class a field holds directly or optionally (for ``field__x=`` overrides)."""
+    annotation = strip_annotated(annotation)
+    if model_kind(annotation) is not None:
+        return annotation  # type: ignore[no-any-return]
+    if is_union(annotation):
+        for arg in get_args(annotation):
+            found = nested_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def strip_annotated(annotation: Any) -> Any:
+    while get_origin(annotation) is typing.Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def is_union(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    return origin is typing.Union or origin is types.UnionType

@@ -1,0 +1,165 @@
+"""What a factory class does per build, worked out once: a generator per field, the
+traits and hooks, and how one call's overrides split into fields, nested overrides and
+hook values."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from fixturekit._internal.checks import check_bool, unknown_keyword
+from fixturekit.errors import FactoryError
+from fixturekit.factories._adapters import model_info
+from fixturekit.factories._build import OMIT, Gen, did_you_mean, names
+from fixturekit.factories._declarations import Declaration, PostBuild
+from fixturekit.factories._models import ModelInfo
+
+__all__ = ["Plan"]
+
+
+def _declared_source(declaration: Declaration[Any], name: str) -> Gen:
+    evaluate = declaration.evaluate
+    return lambda b: evaluate(b, name)
+
+
+def _constant_source(value: Any) -> Gen:
+    if isinstance(value, (list, dict, set)):
+        return lambda b: copy.copy(value)
+    return lambda b: value
+
+
+def _source(value: Any, name: str) -> Gen:
+    if isinstance(value, Declaration):
+        return _declared_source(value, name)
+    return _constant_source(value)
+
+
+def _omitted(b: Any) -> Any:
+    return OMIT
+
+
+class Plan:
+    """The compiled form of the factory ``owner`` (its qualified name) for ``model``."""
+
+    def __init__(
+        self,
+        owner: str,
+        model: type,
+        declared: dict[str, Any],
+        traits: dict[str, dict[str, Any]],
+        hooks: dict[str, PostBuild],
+    ) -> None:
+        self.owner = owner
+        self.info: ModelInfo = model_info(model)
+        fields = self.info.fields
+        unknown = [name for name in declared if name not in fields]
+        if unknown:
+            raise FactoryError(
+                f"{owner} declares {names(unknown)}, which "
+                f"{model.__qualname__} has no field of{did_you_mean(unknown[0], fields)}; "
+                f"its fields are: {', '.join(fields)}"
+            )
+        self.sources: dict[str, Gen] = {}
+        self.keys: list[tuple[str, str]] = []
+        for name, spec in fields.items():
+            if name in declared:
+                self.sources[name] = _source(declared[name], name)
+            elif spec.gen is not None:
+                self.sources[name] = spec.gen
+            else:
+                self.sources[name] = _omitted
+            self.keys.append((name, spec.key))
+        self.traits = traits
+        self.hooks = hooks
+        for name in list(self.traits) + list(self.hooks):
+            if name in fields:
+                kind = "trait" if name in self.traits else "post_build hook"
+                raise FactoryError(
+                    f"{owner}: the {kind} {name!r} has the name of a field of "
+                    f"{model.__qualname__}; rename the {kind}"
+                )
+        self.nestable = {
+            name
+            for name, spec in fields.items()
+            if spec.nested is not None or getattr(declared.get(name), "nests", False)
+        }
+        self.valid = list(fields) + list(self.traits) + list(self.hooks)
+
+    def sources_with(self, overrides: dict[str, Any]) -> dict[str, Gen]:
+        """The field generators with ``overrides`` (values or declarations) in place."""
+        if not overrides:
+            return self.sources
+        sources = dict(self.sources)
+        for name, value in overrides.items():
+            sources[name] = _source(value, name)
+        return sources
+
+    def split(
+        self, overrides: dict[str, Any], what: str
+    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, Any]]:
+        """Overrides -> (field values, nested overrides, hook values), traits applied.
+
+        ``what`` names the call for errors (``UserFactory.build()``).
+        """
+        fields: dict[str, Any] = {}
+        nested: dict[str, dict[str, Any]] = {}
+        hooks: dict[str, Any] = {}
+        traits: list[str] = []
+        sources = self.sources
+        for name, value in overrides.items():
+            if name in sources:
+                fields[name] = value
+            elif name in self.traits:
+                if check_bool(value, f"{what}: trait {name!r} (switched on with {name}=True)"):
+                    traits.append(name)
+            elif name in self.hooks:
+                hooks[name] = value
+            elif "__" in name and name.split("__", 1)[0] in self.nestable:
+                head, rest = name.split("__", 1)
+                nested.setdefault(head, {})[rest] = value
+            else:
+                head = name.split("__", 1)[0]
+                if "__" in name and head in sources:
+                    raise TypeError(
+                        f"{what}: {name}=... reaches into {head!r}, which does not hold a "
+                        "model; only fields holding a model (or fk.SubFactory) take name__field"
+                    )
+                function = what[:-2] if what.endswith("()") else f"{self.owner}.build"
+                valid = f"the fields of {self.info.model.__qualname__}"
+                if self.traits or self.hooks:
+                    valid += f" and the traits and hooks of {self.owner}"
+                raise unknown_keyword(function, name, self.valid, what=valid)
+        if traits:
+            fields = self._apply(traits, fields, nested)
+        return fields, nested, hooks
+
+    def _apply(
+        self, switched: list[str], fields: dict[str, Any], nested: dict[str, dict[str, Any]]
+    ) -> dict[str, Any]:
+        """The traits' values (in declaration order), then ``fields`` over them."""
+        applied: dict[str, Any] = {}
+        seen: set[str] = set()
+        sources = self.sources
+
+        def apply(trait: str) -> None:
+            if trait in seen:
+                return
+            seen.add(trait)
+            for key, value in self.traits[trait].items():
+                if key in self.traits and value is True:
+                    apply(key)
+                elif key in sources:
+                    applied[key] = value
+                elif "__" in key and key.split("__", 1)[0] in self.nestable:
+                    head, rest = key.split("__", 1)
+                    nested.setdefault(head, {}).setdefault(rest, value)
+                else:
+                    raise FactoryError(
+                        f"{self.owner}: trait {trait!r} sets {key!r}, which is not "
+                        f"a field{did_you_mean(key, self.valid)}"
+                    )
+
+        for name in (t for t in self.traits if t in switched):
+            apply(name)
+        applied.update(fields)
+        return applied
