@@ -107,6 +107,7 @@ def test_booleans_ints_floats_strings_and_none_pass_as_they_are() -> None:
     assert FakeQueue().push("x", payload).payload == payload
 
 
+@pytest.mark.slow
 def test_pushes_from_many_threads_at_once_are_none_of_them_lost() -> None:
     queue = FakeQueue()
     threads_count, per_thread = 16, 250

@@ -70,6 +70,8 @@ class PushFaults:
 
     def take(self, name: str) -> Exception | None:
         """The error the push of ``name`` must raise, if one is waiting for it."""
+        if not self._faults:  # the usual case: no lock taken
+            return None
         with self._lock:
             for index, fault in enumerate(self._faults):
                 if fault.on is None or fault.on == name:
