@@ -8,6 +8,7 @@ from smtplib import SMTP as SMTPImportedEarly
 
 import pytest
 
+from fixturekit.errors import FixturekitError
 from fixturekit.mail import FakeMailer
 
 from .conftest import only, smtp_threads
@@ -75,7 +76,7 @@ def test_class_imported_before_the_patch_and_subclasses_are_patched(mailer: Fake
 
 
 def test_smtplib_is_restored_after_exit(mailer: FakeMailer) -> None:
-    targets = [(smtplib.SMTP, "_get_socket"), (smtplib.SMTP, "starttls")]
+    targets = [(smtplib.SMTP, name) for name in ("_get_socket", "starttls", "sendmail")]
     targets.append((smtplib.SMTP_SSL, "_get_socket"))
     before = [cls.__dict__[name] for cls, name in targets]
     with mailer.patch_smtplib():
@@ -128,3 +129,26 @@ def test_server_and_patch_share_one_thread(mailer: FakeMailer) -> None:
         with smtplib.SMTP("anything.example") as smtp:
             smtp.sendmail("app@example.com", ["ada@example.com"], b"Subject: a\r\n\r\nx")
     assert [mail.server for mail in mailer.outbox] == [("anything.example", 25)]
+
+
+@pytest.mark.parametrize(
+    ("code", "on", "error"),
+    [
+        (421, "mail", smtplib.SMTPSenderRefused),
+        (550, "rcpt", smtplib.SMTPRecipientsRefused),
+        (451, "data", smtplib.SMTPDataError),
+        ("disconnect", None, smtplib.SMTPServerDisconnected),
+    ],
+)
+def test_refusals_through_the_patch_are_smtplib_errors_and_fixturekit_errors(
+    mailer: FakeMailer, code: int | str, on: str | None, error: type[Exception]
+) -> None:
+    mailer.fail_next(code, on=on)
+    with mailer.patch_smtplib(), smtplib.SMTP("smtp.provider.example") as smtp:
+        try:
+            smtp.sendmail("app@example.com", ["ada@example.com"], b"Subject: x\r\n\r\nx")
+        except smtplib.SMTPException as raised:
+            refusal: Exception = raised
+    assert isinstance(refusal, error)
+    assert isinstance(refusal, FixturekitError)
+    mailer.assert_nothing_sent()

@@ -38,6 +38,7 @@ __all__ = [
     "Reply",
     "SenderRefused",
     "Sink",
+    "as_fixturekit_error",
     "make_fault",
 ]
 
@@ -194,6 +195,22 @@ class DataError(FixturekitError, smtplib.SMTPDataError):
 
 class Disconnected(FixturekitError, smtplib.SMTPServerDisconnected):
     """`smtplib.SMTPServerDisconnected`: the connection dropped without a reply."""
+
+
+def as_fixturekit_error(error: smtplib.SMTPException) -> smtplib.SMTPException:
+    """The refusal ``error`` (raised by the smtplib client) as the class above that is
+    both its smtplib class and a `FixturekitError`; other errors as they are."""
+    if isinstance(error, FixturekitError):
+        return error
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return RecipientsRefused(error.recipients)
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        return SenderRefused(error.smtp_code, error.smtp_error, error.sender)
+    if isinstance(error, smtplib.SMTPDataError):
+        return DataError(error.smtp_code, error.smtp_error)
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return Disconnected(*error.args)
+    return error
 
 
 # --- one send attempt -----------------------------------------------------------------------------

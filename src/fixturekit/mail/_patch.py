@@ -10,6 +10,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from fixturekit._internal.lifecycle import Lifecycle
+from fixturekit.mail._faults import as_fixturekit_error
 from fixturekit.mail._server import SharedService
 
 if TYPE_CHECKING:
@@ -29,8 +30,9 @@ class SMTPLibPatch(Lifecycle):
     connection is a socket pair to the mailer's SMTP server: the real smtplib client
     code runs (EHLO, AUTH, SMTPUTF8, ``sendmail`` and ``send_message``), nothing touches
     the network. ``SMTP_SSL`` connects without TLS and ``starttls()`` completes the
-    STARTTLS exchange without a handshake; mails record it (`SentMail.tls`).
-    One patch at a time per process.
+    STARTTLS exchange without a handshake; mails record it (`SentMail.tls`). The
+    refusals ``sendmail`` and ``send_message`` raise are smtplib's exceptions and
+    `fixturekit.errors.FixturekitError` too. One patch at a time per process.
     """
 
     def __init__(self, shared: SharedService) -> None:
@@ -92,9 +94,21 @@ class SMTPLibPatch(Lifecycle):
             smtp.does_esmtp = False
             return code, reply
 
+        original_sendmail = smtplib.SMTP.sendmail
+
+        def sendmail(smtp: smtplib.SMTP, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return original_sendmail(smtp, *args, **kwargs)
+            except smtplib.SMTPException as error:
+                converted = as_fixturekit_error(error)
+                if converted is error:
+                    raise
+                raise converted.with_traceback(error.__traceback__) from None
+
         targets: list[tuple[type, str, Any]] = [
             (smtplib.SMTP, "_get_socket", _get_socket),
             (smtplib.SMTP, "starttls", starttls),
+            (smtplib.SMTP, "sendmail", sendmail),
         ]
         if ssl_class is not None:
             targets.append((ssl_class, "_get_socket", _get_socket))
