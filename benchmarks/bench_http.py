@@ -7,7 +7,7 @@ Usage::
 Part 1, per-request cost. Each case sends ``GET https://api.test/rates`` through one
 ``httpx.Client`` and reads the same canned JSON body (``{"eur": 1.1, "usd": 1.0}``):
 
-* ``FakeHTTP``: a running ``FakeHTTP()`` (patching httpcore, as the ``http_mock`` fixture
+* ``FakeHTTP``: a running ``FakeHTTP()`` (patching httpcore, as the ``http`` fixture
   does) with one route ``http.get(url).respond(json=...)``: matching, recording the call,
   the timeline event at clock time.
 * ``respx``: ``respx.mock()`` with the same route: what a respx user writes.
@@ -76,7 +76,7 @@ def _bench_requests(repeat: int, number: int) -> None:
 
     def fake_http() -> Callable[[], object]:
         _close()
-        http = FakeHTTP(assert_all_called=False).start()
+        http = FakeHTTP(strict=False).start()
         http.get(URL).respond(json=BODY)
         stack.append(http.stop)
         return lambda: client.get(URL).json()
