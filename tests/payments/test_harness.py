@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import unittest
 
+import pytest
+
 import fixturekit as fk
 from fixturekit.payments import FakePayments
 from fixturekit.testcase import HarnessTestCase
@@ -25,6 +27,7 @@ class CheckoutTest(HarnessTestCase):
             pass
 
 
+@pytest.mark.slow
 def test_the_harness_test_case_runs_green_and_leaves_no_server_thread() -> None:
     suite = unittest.defaultTestLoader.loadTestsFromTestCase(CheckoutTest)
     result = unittest.TestResult()

@@ -13,6 +13,8 @@ import stripe
 
 from fixturekit.payments import FakePayments
 
+pytestmark = pytest.mark.slow  # a real loopback server and the official SDK
+
 
 def _threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name.startswith("fixturekit-stripe-api")]
@@ -260,6 +262,14 @@ def test_form_encoding_with_nested_metadata_and_arrays_is_understood(
     assert body["status"] == "succeeded"
     status, body = _request(api_base + "/v1/payment_intents", data=b"amount=20.5&currency=usd")
     assert (status, body["error"]["code"]) == (400, "parameter_invalid_integer")
+
+
+def test_a_missing_required_parameter_is_a_400_not_a_dropped_connection(api_base: str) -> None:
+    status, body = _request(api_base + "/v1/payment_methods", data=b"type=card")
+    assert status == 400
+    assert (body["error"]["code"], body["error"]["param"]) == ("parameter_missing", "card")
+    status, body = _request(api_base + "/v1/payment_methods/pm_x/attach", data=b"")
+    assert (status, body["error"]["param"]) == (400, "customer")
 
 
 def test_the_server_thread_is_gone_after_the_block(payments: FakePayments) -> None:

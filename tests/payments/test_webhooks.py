@@ -155,6 +155,7 @@ def receiver() -> Iterator[tuple[str, list[tuple[bytes, str]]]]:
         thread.join()
 
 
+@pytest.mark.slow
 def test_deliveries_are_posted_to_a_url(
     payments: FakePayments, receiver: tuple[str, list[tuple[bytes, str]]]
 ) -> None:

@@ -90,11 +90,6 @@ class Customers(PaymentMethods):
     def _invoice_settings(
         self, customer: dict[str, Any], settings: Mapping[str, Any]
     ) -> dict[str, Any]:
-        if set(settings) - {"default_payment_method"}:
-            raise invalid(
-                "invoice_settings takes default_payment_method only here",
-                param="invoice_settings",
-            )
         merged = dict(customer["invoice_settings"])
         default = settings.get("default_payment_method")
         if default:

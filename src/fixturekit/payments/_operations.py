@@ -29,8 +29,8 @@ from fixturekit.payments._params import (
     CARD_TYPES,
     CURRENCY,
     DESCRIPTOR,
-    HASH,
     INTEGER,
+    INVOICE_SETTINGS,
     LIMIT,
     METADATA,
     POSITIVE,
@@ -202,7 +202,7 @@ OPERATIONS: tuple[Operation, ...] = (
     _row(
         "update_customer", "POST /v1/customers/{id}", "customer", Customers._op_update_customer,
         *_str("email", "name", "phone", "description"), _METADATA,
-        Param("invoice_settings", HASH),
+        Param("invoice_settings", INVOICE_SETTINGS),
     ),
     _row(
         "delete_customer", "DELETE /v1/customers/{id}", "customer",

@@ -27,8 +27,8 @@ __all__ = [
     "CARD_TYPES",
     "CURRENCY",
     "DESCRIPTOR",
-    "HASH",
     "INTEGER",
+    "INVOICE_SETTINGS",
     "LIMIT",
     "METADATA",
     "POSITIVE",
@@ -143,12 +143,6 @@ def _boolean(value: object, param: str) -> bool:
     if isinstance(value, bool):
         return value
     raise invalid(f"Invalid boolean: {value}", param=param)
-
-
-def _hash(value: object, param: str) -> Mapping[str, Any]:
-    if isinstance(value, Mapping):
-        return value
-    raise invalid(f"Invalid hash: {param} must be a dict, got {value!r}", param=param)
 
 
 def _currency(value: object, param: str) -> str:
@@ -298,6 +292,12 @@ def card_int(value: object, field: str) -> int:
     return value
 
 
+def _invoice_settings(value: object, param: str) -> Mapping[str, Any]:
+    if isinstance(value, Mapping) and not set(value) - {"default_payment_method"}:
+        return value
+    raise invalid(f"{param} takes default_payment_method only here", param=param)
+
+
 def _card_types(value: object, param: str) -> list[str]:
     types = list(value) if isinstance(value, Iterable) else value
     if types != ["card"]:
@@ -343,13 +343,13 @@ STRING = Check("str", _string)
 INTEGER = Check("int", _integer)
 POSITIVE = Check("int", _positive)
 BOOLEAN = Check("bool", _boolean)
-HASH = Check("hash", _hash)
 CURRENCY = Check("str", _currency)
 REFERENCE = Check("str", _reference)
 METADATA = Check("metadata", _metadata)
 BILLING_DETAILS = Check("hash", billing_details)
 CARD = Check("hash", _card)
 CARD_TYPES = Check("list", _card_types)
+INVOICE_SETTINGS = Check("hash", _invoice_settings)
 DESCRIPTOR = Check("str", _descriptor)
 LIMIT = Check("int", _limit)
 STRINGS = Check("list", _strings)
