@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
-#: Short names for the plugins a nested run may need, and the module each one is.
+#: Short names for the plugins a nested run may need, and what ``-p`` loads for each.
+#: pytest-asyncio goes by its entry-point name, so that it is registered as "asyncio",
+#: the name fixturekit's plugin looks for before it offers the async database fixtures.
 PLUGINS = {
-    "asyncio": "pytest_asyncio.plugin",
+    "asyncio": "asyncio",
     "anyio": "anyio.pytest_plugin",
     "xdist": "xdist.plugin",
     "pytester": "pytester",

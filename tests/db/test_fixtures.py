@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
+
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
 MODELS = """
 from sqlalchemy import String
@@ -96,55 +101,59 @@ async def test_async_data_is_gone_in_the_next_test(async_db_session):
 """
 
 
-def _project(pytester: pytest.Pytester, ini: str) -> None:
-    pytester.makepyfile(models=MODELS, test_notes=TESTS)
-    pytester.makeini(
-        "[pytest]\n"
-        "asyncio_mode = strict\n"
-        "asyncio_default_fixture_loop_scope = function\n"
-        "filterwarnings = error\n" + ini
-    )
-    pytester.syspathinsert()
+#: The nested runs collect test_notes.py, whose async tests need pytest-asyncio.
+PLUGINS = ["asyncio"]
 
 
-def test_ini_options_configure_the_database_fixtures(pytester: pytest.Pytester) -> None:
-    url = f"sqlite:///{pytester.path / 'app.db'}"
+def _project(inner: InnerPytest, ini: str) -> None:
+    inner.makepyfile(models=MODELS, test_notes=TESTS)
+    if ini:
+        inner.ini(ini)
+    inner.pytester.syspathinsert()
+
+
+@pytest.mark.slow
+def test_ini_options_configure_the_database_fixtures(inner_pytest: InnerPytest) -> None:
+    url = f"sqlite:///{inner_pytest.path / 'app.db'}"
     _project(
-        pytester,
+        inner_pytest,
         f"fixturekit_database_url = {url}\nfixturekit_schema = models:Base.metadata\n",
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = inner_pytest.run(plugins=PLUGINS)
     result.assert_outcomes(passed=6)
-    assert not (pytester.path / "app.db").exists()  # the URL's own database is untouched
+    assert not (inner_pytest.path / "app.db").exists()  # the URL's own database is untouched
 
 
+@pytest.mark.slow
 def test_without_configuration_the_database_fixture_explains_what_to_set(
-    pytester: pytest.Pytester,
+    inner_pytest: InnerPytest,
 ) -> None:
-    _project(pytester, "")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "outlive")
+    _project(inner_pytest, "")
+    result = inner_pytest.run("-k", "outlive", plugins=PLUGINS)
     result.assert_outcomes(errors=3)
     result.stdout.fnmatch_lines(["*no fixturekit database is configured*fixturekit_database_url*"])
 
 
-def test_a_bad_schema_spec_is_a_usage_error(pytester: pytest.Pytester) -> None:
-    url = f"sqlite:///{pytester.path / 'app.db'}"
-    _project(pytester, f"fixturekit_database_url = {url}\nfixturekit_schema = models.Base\n")
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-k", "outlive")
+@pytest.mark.slow
+def test_a_bad_schema_spec_is_a_usage_error(inner_pytest: InnerPytest) -> None:
+    url = f"sqlite:///{inner_pytest.path / 'app.db'}"
+    _project(inner_pytest, f"fixturekit_database_url = {url}\nfixturekit_schema = models.Base\n")
+    result = inner_pytest.run("-k", "outlive", plugins=PLUGINS)
     result.stdout.fnmatch_lines(["*fixturekit_schema = 'models.Base'*package.module:attribute*"])
     assert result.ret != 0
 
 
+@pytest.mark.slow
 def test_database_fixtures_share_their_session_with_other_blocks(
-    pytester: pytest.Pytester,
+    inner_pytest: InnerPytest,
 ) -> None:
-    url = f"sqlite:///{pytester.path / 'app.db'}"
+    url = f"sqlite:///{inner_pytest.path / 'app.db'}"
     _project(
-        pytester,
+        inner_pytest,
         f"fixturekit_database_url = {url}\nfixturekit_schema = models:Base.metadata\n",
     )
-    pytester.makepyfile(test_sharing=SHARING_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "test_sharing.py")
+    inner_pytest.makepyfile(test_sharing=SHARING_TESTS)
+    result = inner_pytest.run("test_sharing.py", plugins=PLUGINS)
     result.assert_outcomes(passed=5)
 
 
@@ -154,26 +163,27 @@ def test_reused(fixturekit_database):
 """
 
 
-def test_reuse_db_option_keeps_the_database_for_the_next_run(pytester: pytest.Pytester) -> None:
+@pytest.mark.slow
+def test_reuse_db_option_keeps_the_database_for_the_next_run(inner_pytest: InnerPytest) -> None:
     import uuid
     from pathlib import Path
 
     name = f"reuse{uuid.uuid4().hex[:8]}"
     _project(
-        pytester,
+        inner_pytest,
         f"fixturekit_database_url = sqlite:///{name}.db\n"
         "fixturekit_schema = models:Base.metadata\n",
     )
-    pytester.makepyfile(test_reuse=REUSE_TESTS)
-    args = ("-p", "no:cacheprovider", "-s", "test_reuse.py")
-    first = pytester.runpytest_subprocess(*args, "--fixturekit-reuse-db")
+    inner_pytest.makepyfile(test_reuse=REUSE_TESTS)
+    args = ("-s", "test_reuse.py")
+    first = inner_pytest.run(*args, "--fixturekit-reuse-db", plugins=PLUGINS)
     first.stdout.fnmatch_lines(["*REUSED False *"])
     path = Path(first.stdout.str().split("REUSED False ")[1].split()[0])
     try:
         assert path.exists()
-        second = pytester.runpytest_subprocess(*args, "--fixturekit-reuse-db")
+        second = inner_pytest.run(*args, "--fixturekit-reuse-db", plugins=PLUGINS)
         second.stdout.fnmatch_lines(["*REUSED True *"])
-        third = pytester.runpytest_subprocess(*args)  # without it: a new database
+        third = inner_pytest.run(*args, plugins=PLUGINS)  # without it: a new database
         third.stdout.fnmatch_lines(["*REUSED False *"])
     finally:
         path.unlink(missing_ok=True)

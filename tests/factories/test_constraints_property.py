@@ -123,6 +123,7 @@ def models(draw: st.DrawFn) -> type[pydantic.BaseModel]:
     return pydantic.create_model("Generated", **fields)  # type: ignore[call-overload,no-any-return]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=150,
     deadline=None,

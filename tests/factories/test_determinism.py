@@ -78,6 +78,7 @@ def test_each_test_is_seeded_by_the_plugin(fixturekit_seed: int) -> None:
     assert _seed.current_seed() == fixturekit_seed
 
 
+@pytest.mark.slow
 def test_a_new_process_with_the_same_seed_builds_the_same_objects() -> None:
     code = (
         "import sys; sys.path.insert(0, {path!r})\n"
@@ -103,6 +104,7 @@ def test_a_new_process_with_the_same_seed_builds_the_same_objects() -> None:
     assert runs[0].startswith("{")
 
 
+@pytest.mark.slow
 def test_importing_factories_and_declaring_faker_fields_does_not_import_faker() -> None:
     code = (
         "import sys, fixturekit as fk, fixturekit.factories as f\n"

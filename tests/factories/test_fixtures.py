@@ -1,17 +1,14 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from fixturekit.factories import Factory, register_factory
 from fixturekit.factories._fixtures import fixture_name
 
-INNER_INI = """
-[pytest]
-addopts = -p no:hypothesispytest
-asyncio_mode = strict
-asyncio_default_fixture_loop_scope = function
-filterwarnings = error
-"""
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
 CONFTEST = """
 from __future__ import annotations
@@ -54,11 +51,10 @@ class TestInAClass:
 """
 
 
-def test_register_factory_makes_a_fixture_per_factory(pytester: pytest.Pytester) -> None:
-    pytester.makeini(INNER_INI)
-    pytester.makeconftest(CONFTEST)
-    pytester.makepyfile(test_users=TESTS)
-    result = pytester.runpytest_subprocess()
+def test_register_factory_makes_a_fixture_per_factory(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makeconftest(CONFTEST)
+    inner_pytest.makepyfile(test_users=TESTS)
+    result = inner_pytest.run_inprocess()
     result.assert_outcomes(passed=3)
 
 

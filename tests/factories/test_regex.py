@@ -27,6 +27,7 @@ PATTERNS = [
 ]
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(pattern=st.sampled_from(PATTERNS), seed=st.integers(0, 2**32), bounds=st.booleans())
 def test_generated_strings_match_the_pattern(pattern: str, seed: int, bounds: bool) -> None:
