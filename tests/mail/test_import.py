@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 
 def run(code: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -17,6 +19,7 @@ def run(code: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_importing_the_mail_module_loads_neither_aiosmtpd_nor_sqlalchemy() -> None:
     result = run(
         """
@@ -32,6 +35,7 @@ def test_importing_the_mail_module_loads_neither_aiosmtpd_nor_sqlalchemy() -> No
     assert result.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_smtp_without_aiosmtpd_names_the_extra_to_install() -> None:
     result = run(
         """

@@ -159,6 +159,7 @@ def test_raw_message_without_headers_is_still_recorded(mailer: FakeMailer) -> No
     assert mail.raw == b"just a body\r\n"
 
 
+@pytest.mark.slow
 def test_senders_on_many_threads_lose_no_mail(mailer: FakeMailer) -> None:
     errors: list[BaseException] = []
 
