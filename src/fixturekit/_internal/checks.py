@@ -61,7 +61,7 @@ def keywords(fn: Callable[P, R]) -> Callable[P, R]:
         if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "self"
     ]
     known = frozenset(valid)
-    name = fn.__qualname__
+    name = fn.__qualname__.removesuffix(".__init__")  # "TokenMinter()", not "...__init__()"
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
