@@ -6,10 +6,10 @@ assertion failures and unmatched requests are `AssertionError`s, `NetworkBlocked
 `ImportError`. So ``except fixturekit.errors.FixturekitError`` catches everything the
 library raises, and code written against the real service keeps working.
 
-The refusals the mail fake answers over SMTP are smtplib's own exceptions
-(``smtplib.SMTPRecipientsRefused`` and friends, as a real server's refusal would give);
-they are `FixturekitError` too, but live in ``fixturekit.mail`` so that importing this
-module stays free of smtplib.
+The refusals a direct ``mailer.send()`` or the patched smtplib raises are smtplib's own
+exceptions (``smtplib.SMTPRecipientsRefused`` and friends, as a real server's refusal
+would give) and `FixturekitError` too; they live in ``fixturekit.mail`` so that
+importing this module stays free of smtplib.
 
 This module imports nothing outside the standard library's core, so any block, the
 pytest plugin and user code can import it at no cost.
