@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
+
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
 MODELS = """
 from sqlalchemy import String
@@ -71,24 +76,24 @@ def test_7_asking_during_the_test_counts(request):
 """
 
 
-def _project(pytester: pytest.Pytester, ini: str, *, url: str) -> None:
-    pytester.makepyfile(models=MODELS + f"\nSOURCE_URL = {url!r}\n", test_access=TESTS)
-    pytester.makeini(
-        "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n" + ini
-    )
-    pytester.syspathinsert()
+def _project(inner: InnerPytest, ini: str, *, url: str) -> None:
+    inner.makepyfile(models=MODELS + f"\nSOURCE_URL = {url!r}\n", test_access=TESTS)
+    if ini:
+        inner.ini(ini)
+    inner.pytester.syspathinsert()
 
 
+@pytest.mark.slow
 def test_unasked_connections_to_an_ini_configured_database_fail_the_test(
-    pytester: pytest.Pytester,
+    inner_pytest: InnerPytest,
 ) -> None:
-    url = f"sqlite:///{pytester.path / 'app.db'}"
+    url = f"sqlite:///{inner_pytest.path / 'app.db'}"
     _project(
-        pytester,
+        inner_pytest,
         f"fixturekit_database_url = {url}\nfixturekit_schema = models:Base.metadata\n",
         url=url,
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result = inner_pytest.run()
     result.assert_outcomes(passed=5, failed=2)
     result.stdout.fnmatch_lines(
         [
@@ -100,12 +105,13 @@ def test_unasked_connections_to_an_ini_configured_database_fail_the_test(
     result.stdout.fnmatch_lines(["*test_3_*connected to sqlite*app.db*db_session*"])
 
 
+@pytest.mark.slow
 def test_a_conftest_database_fixture_is_guarded_once_it_was_set_up(
-    pytester: pytest.Pytester,
+    inner_pytest: InnerPytest,
 ) -> None:
-    url = f"sqlite:///{pytester.path / 'app.db'}"
-    _project(pytester, "", url=url)
-    pytester.makeconftest(
+    url = f"sqlite:///{inner_pytest.path / 'app.db'}"
+    _project(inner_pytest, "", url=url)
+    inner_pytest.makeconftest(
         f"""
 import pytest
 from fixturekit.db import TestDatabase
@@ -118,7 +124,7 @@ def fixturekit_database():
         yield db
 """
     )
-    pytester.makepyfile(
+    inner_pytest.makepyfile(
         test_0_before="""
 from test_access import connect
 import models
@@ -128,16 +134,15 @@ def test_before_any_database_fixture_nothing_is_refused():
     assert connect(models.SOURCE_URL) == 1
 """
     )
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "-p", "no:randomly", "test_0_before.py", "test_access.py"
-    )
+    result = inner_pytest.run("test_0_before.py", "test_access.py")
     result.assert_outcomes(passed=6, failed=2)
 
 
+@pytest.mark.slow
 def test_projects_without_a_fixturekit_database_are_never_refused(
-    pytester: pytest.Pytester,
+    inner_pytest: InnerPytest,
 ) -> None:
-    pytester.makepyfile(
+    inner_pytest.makepyfile(
         test_plain="""
 from sqlalchemy import create_engine, text
 
@@ -149,13 +154,10 @@ def test_connects(tmp_path):
     engine.dispose()
 """
     )
-    pytester.makeini(
-        "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
-    )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = inner_pytest.run()
     result.assert_outcomes(passed=1)
 
 
-def test_the_markers_are_registered(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest_subprocess("--markers")
+def test_the_markers_are_registered(inner_pytest: InnerPytest) -> None:
+    result = inner_pytest.run_inprocess("--markers")
     result.stdout.fnmatch_lines(["@pytest.mark.fixturekit_db:*", "@pytest.mark.db:*"])

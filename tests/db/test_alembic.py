@@ -6,6 +6,7 @@ import sys
 import textwrap
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import inspect, text
@@ -13,6 +14,9 @@ from sqlalchemy import inspect, text
 from fixturekit.db import Alembic, TestDatabase
 
 from .conftest import BACKENDS, unique_name
+
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
 INI = """
 [alembic]
@@ -199,19 +203,19 @@ def test_alembic_options_are_checked(project: Path) -> None:
         TestDatabase("sqlite://", schema="flyway")
 
 
+@pytest.mark.slow
 def test_the_ini_option_schema_alembic_uses_the_rootdirs_config(
-    pytester: pytest.Pytester, project: Path
+    inner_pytest: InnerPytest, project: Path
 ) -> None:
-    backend = pytester.path / "backend"
+    backend = inner_pytest.path / "backend"
     backend.mkdir()
     for item in ("alembic.ini", "migrations"):
         (project / item).rename(backend / item)
-    pytester.makeini(
-        "[pytest]\nasyncio_default_fixture_loop_scope = function\nfilterwarnings = error\n"
-        f"fixturekit_database_url = sqlite:///{pytester.path / 'app.db'}\n"
+    inner_pytest.ini(
+        f"fixturekit_database_url = sqlite:///{inner_pytest.path / 'app.db'}\n"
         "fixturekit_schema = alembic backend/alembic.ini\n"
     )
-    pytester.makepyfile(
+    inner_pytest.makepyfile(
         test_migrated="""
 from sqlalchemy import text
 
@@ -222,5 +226,5 @@ def test_migrated(db_session):
     db_session.execute(text("INSERT INTO users (name) VALUES ('ada')"))
 """
     )
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result = inner_pytest.run()
     result.assert_outcomes(passed=1)

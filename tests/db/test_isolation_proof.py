@@ -179,6 +179,7 @@ PROOF = settings(
 )
 
 
+@pytest.mark.slow
 @PROOF
 @given(runs=sandbox_runs)
 def test_random_operations_leave_the_database_exactly_as_before(
@@ -195,6 +196,7 @@ def test_random_operations_leave_the_database_exactly_as_before(
             assert snapshot(conn) == baseline
 
 
+@pytest.mark.slow
 @PROOF
 @given(runs=sandbox_runs)
 def test_random_async_operations_leave_the_database_exactly_as_before(
@@ -215,6 +217,7 @@ def test_random_async_operations_leave_the_database_exactly_as_before(
         assert snapshot(conn) == baseline
 
 
+@pytest.mark.slow
 def test_a_long_series_of_sandboxes_leaves_no_connection_checked_out(
     db: TestDatabase, baseline: tuple[list[Any], list[Any]]
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -17,7 +18,13 @@ from fixturekit.db._urls import normalise
 
 from .conftest import POSTGRES_URL, metadata, unique_name
 
-pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="FIXTUREKIT_TEST_POSTGRES_URL is not set")
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
+
+pytestmark = [
+    pytest.mark.skipif(not POSTGRES_URL, reason="FIXTUREKIT_TEST_POSTGRES_URL is not set"),
+    pytest.mark.slow,  # templates and clones: several databases created and dropped per test
+]
 
 
 @pytest.fixture
@@ -175,9 +182,9 @@ def test_four(db_session):
 
 
 def test_an_xdist_run_clones_per_worker_and_leaves_nothing(
-    pytester: pytest.Pytester, admin: Engine
+    inner_pytest: InnerPytest, admin: Engine
 ) -> None:
-    pytester.makepyfile(
+    inner_pytest.makepyfile(
         models="""
 from sqlalchemy import String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -195,12 +202,11 @@ class Note(Base):
         test_notes=XDIST_TESTS,
     )
     url = normalise(POSTGRES_URL).set(database=base_name.removesuffix("_test"))
-    pytester.makeini(
-        "[pytest]\nfilterwarnings = error\nasyncio_default_fixture_loop_scope = function\n"
+    inner_pytest.ini(
         f"fixturekit_database_url = {url.render_as_string(hide_password=False)}\n"
         "fixturekit_schema = models:Base.metadata\n"
     )
-    pytester.syspathinsert()
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    inner_pytest.pytester.syspathinsert()
+    result = inner_pytest.run("-n", "2", plugins=["xdist"])
     result.assert_outcomes(passed=4)
     assert databases(admin, base_name) == []

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, Optional
 
 import pydantic
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import EmailStr, Field, HttpUrl, SecretStr

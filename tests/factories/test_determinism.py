@@ -3,6 +3,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from factory_models import Address, User
 
 import fixturekit.factories as fk

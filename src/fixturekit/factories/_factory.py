@@ -246,9 +246,7 @@ class Factory(Generic[T]):
     def build_batch(cls, size: int, /, **overrides: Any) -> list[T]:
         """``size`` new instances, each with the same ``overrides``."""
         check_count(size, "size")
-        state = _random.state()
-        make = cls._make
-        return [make(overrides, state=state, session=None, after=None) for _ in range(size)]
+        return cls._build_many(size, overrides, f"{cls.__qualname__}.build_batch()")
 
     @classmethod
     def payload(cls, **overrides: Any) -> Any:
@@ -258,14 +256,25 @@ class Factory(Generic[T]):
         by_alias=True)``), nested objects included.
         """
         plan = cls._plan()
-        return plan.info.serialize(cls.build(**overrides))
+        what = f"{cls.__qualname__}.payload()"
+        obj = cls._make(overrides, state=_random.state(), session=None, after=None, what=what)
+        return plan.info.serialize(obj)
 
     @classmethod
     def payload_batch(cls, size: int, /, **overrides: Any) -> list[Any]:
         """``size`` payloads (see `payload`)."""
         check_count(size, "size")
-        plan = cls._plan()
-        return [plan.info.serialize(obj) for obj in cls.build_batch(size, **overrides)]
+        serialize = cls._plan().info.serialize
+        what = f"{cls.__qualname__}.payload_batch()"
+        return [serialize(obj) for obj in cls._build_many(size, overrides, what)]
+
+    @classmethod
+    def _build_many(cls, size: int, overrides: dict[str, Any], what: str) -> list[T]:
+        state = _random.state()
+        make = cls._make
+        return [
+            make(overrides, state=state, session=None, after=None, what=what) for _ in range(size)
+        ]
 
     @classmethod
     def create(cls, session: Session | None = None, /, **overrides: Any) -> T:
