@@ -29,7 +29,8 @@ class CurrentTest:
 
     def is_case(self, case: Any) -> bool:
         """Whether this is the ``unittest.TestCase`` instance ``case``."""
-        return self.cls is type(case) and self.name == case.id().rsplit(".", 1)[-1]
+        case_id: str = case.id()
+        return self.cls is type(case) and self.name == case_id.rsplit(".", 1)[-1]
 
 
 _current: CurrentTest | None = None
