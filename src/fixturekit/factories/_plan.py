@@ -34,6 +34,11 @@ def _source(value: Any, name: str) -> Gen:
     return _constant_source(value)
 
 
+def _nests(value: Any) -> bool:
+    """True for a declaration whose value takes ``field__name=`` overrides (SubFactory)."""
+    return isinstance(value, Declaration) and value.nests
+
+
 def _omitted(b: Any) -> Any:
     return OMIT
 
@@ -81,7 +86,7 @@ class Plan:
         self.nestable = {
             name
             for name, spec in fields.items()
-            if spec.nested is not None or getattr(declared.get(name), "nests", False)
+            if spec.nested is not None or _nests(declared.get(name))
         }
         self.valid = list(fields) + list(self.traits) + list(self.hooks)
 
