@@ -7,6 +7,8 @@
   implicitly around it, which would end the sandbox's transaction.
 * Single-connection engines (SQLite memory databases): which sync sandbox holds the
   connection.
+
+And the errors a sandbox raises about its own state (not open; outer transaction ended).
 """
 
 from __future__ import annotations
