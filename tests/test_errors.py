@@ -61,9 +61,12 @@ def test_the_blocks_raise_the_same_classes_they_export() -> None:
 def test_the_smtp_refusals_are_smtplib_errors_and_fixturekit_errors() -> None:
     mailer = fk.FakeMailer()
     mailer.fail_next(550, on="rcpt")
-    with mailer.patch_smtplib(), smtplib.SMTP("mail.test") as client:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as info:
-            client.sendmail("app@example.com", ["ada@example.com"], b"Subject: x\r\n\r\nx")
+    with (
+        mailer.patch_smtplib(),
+        smtplib.SMTP("mail.test") as client,
+        pytest.raises(smtplib.SMTPRecipientsRefused) as info,
+    ):
+        client.sendmail("app@example.com", ["ada@example.com"], b"Subject: x\r\n\r\nx")
     assert isinstance(info.value, errors.FixturekitError)
 
 

@@ -6,15 +6,13 @@ Everything public is listed in ``__all__`` and imported on first use, so
 
 from __future__ import annotations
 
+from fixturekit._internal.lazy import lazy_names
 from fixturekit._version import __version__
 
 # Not ``typing.TYPE_CHECKING``: importing typing would triple this module's import cost.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
     from fixturekit._internal.seed import seed
-    from fixturekit.errors import NetworkBlocked
     from fixturekit.clock import Clock, Timer
     from fixturekit.db import (
         Alembic,
@@ -25,6 +23,7 @@ if TYPE_CHECKING:
         TestDatabase,
         UnsafeDatabaseError,
     )
+    from fixturekit.errors import NetworkBlocked
     from fixturekit.factories import (
         Factory,
         FactoryError,
@@ -118,16 +117,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fixturekit' has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names("fixturekit", _LAZY, globals(), __all__)

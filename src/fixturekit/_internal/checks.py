@@ -43,7 +43,9 @@ def unknown_keyword(function: str, name: str, valid: Iterable[str], *, what: str
     )
 
 
-def check_criteria(function: str, criteria: Iterable[str], valid: Collection[str], what: str) -> None:
+def check_criteria(
+    function: str, criteria: Iterable[str], valid: Collection[str], what: str
+) -> None:
     """Refuse the first name of ``criteria`` that is not in ``valid``."""
     for name in criteria:
         if name not in valid:

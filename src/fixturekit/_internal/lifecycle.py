@@ -13,7 +13,9 @@ _L = TypeVar("_L", bound="Lifecycle")
 class Lifecycle:
     """Mixin: ``with`` and ``async with`` around the subclass's ``start()`` and ``stop()``.
 
-    ``stop()`` runs on leaving the block whether or not the body raised.
+    ``stop()`` runs on leaving the block whether or not the body raised; when it raised,
+    ``_block_raised()`` runs first (fakes skip their exit checks there, so that the
+    block's own error is the one reported).
     """
 
     __slots__ = ()
@@ -23,6 +25,9 @@ class Lifecycle:
 
     def stop(self) -> None:
         raise NotImplementedError
+
+    def _block_raised(self) -> None:
+        """The ``with`` block is being left on an exception (before ``stop()``)."""
 
     def __enter__(self: _L) -> _L:
         self.start()
@@ -34,6 +39,9 @@ class Lifecycle:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        __tracebackhide__ = True
+        if exc_type is not None:
+            self._block_raised()
         self.stop()
 
     async def __aenter__(self: _L) -> _L:
@@ -46,4 +54,7 @@ class Lifecycle:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        __tracebackhide__ = True
+        if exc_type is not None:
+            self._block_raised()
         self.stop()

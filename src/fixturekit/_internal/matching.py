@@ -253,9 +253,7 @@ class Recordings(Generic[T]):
                 break
         waited = _waited(timeout)
         if not matched:
-            message = explain(
-                f"a {self.singular}", criteria, records, self.describe, get=self.get
-            )
+            message = explain(f"a {self.singular}", criteria, records, self.describe, get=self.get)
             raise FakeAssertionError(message + waited + self._note(criteria))
         head = (
             f"expected {times} {self.plural}{self._with(criteria)}, "

@@ -26,4 +26,12 @@ from fixturekit.harness._harness import Harness
 from fixturekit.harness._serving import ServingFake
 from fixturekit.harness._timeline import Event, Timeline
 
-__all__ = ["RESERVED_NAMES", "Event", "Fake", "Harness", "ServingFake", "Timeline", "check_fake_name"]
+__all__ = [
+    "RESERVED_NAMES",
+    "Event",
+    "Fake",
+    "Harness",
+    "ServingFake",
+    "Timeline",
+    "check_fake_name",
+]

@@ -1,29 +1,9 @@
-"""Fake: the base class of every fake, ours and yours.
-
-```python
-import fixturekit as fk
-
-class FakeSMS(fk.Fake):
-    name = "sms"
-
-    def reset(self) -> None:
-        self.sent = []
-
-    def send(self, to: str, body: str) -> None:
-        self.sent.append((to, body))
-        self.record(f"sms to {to}: {body}")
-
-with fk.Harness(clock=fk.Clock("2024-01-01"), fakes=[FakeSMS()]) as h:
-    h["sms"].send("+15550100", "hi")
-    print(h.timeline)
-```
-"""
+"""Fake: the base class of every fake, ours and yours (see ``fixturekit.harness``)."""
 
 from __future__ import annotations
 
 import keyword
 from datetime import datetime
-from types import TracebackType
 from typing import Any, TypeVar
 
 from fixturekit._internal.lifecycle import Lifecycle
@@ -200,25 +180,8 @@ class Fake(Lifecycle, metaclass=_FakeType):
         if problems:
             raise StrictModeError(f"{type(self).__name__} at exit: " + "\n".join(problems))
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        __tracebackhide__ = True
-        if exc_type is not None:
-            self._skip_checks = True
-        self.stop()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        __tracebackhide__ = True
-        self.__exit__(exc_type, exc, tb)
+    def _block_raised(self) -> None:
+        self._skip_checks = True
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""

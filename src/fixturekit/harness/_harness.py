@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import ExitStack
-from types import TracebackType
 from typing import Any, TypeVar
 
 from fixturekit._internal.lifecycle import Lifecycle
@@ -158,25 +157,8 @@ class Harness(Lifecycle):
         for fake in self._fakes.values():
             fake.skip_exit_checks()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        __tracebackhide__ = True
-        if exc_type is not None:
-            self.skip_exit_checks()
-        self.stop()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        __tracebackhide__ = True
-        self.__exit__(exc_type, exc, tb)
+    def _block_raised(self) -> None:
+        self.skip_exit_checks()
 
     def __repr__(self) -> str:
         names = ", ".join(self._fakes) or "no fakes"

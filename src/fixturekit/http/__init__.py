@@ -28,8 +28,9 @@ standard library's `http` package.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from fixturekit._internal.lazy import lazy_names
 from fixturekit.errors import NetworkBlocked, RouteExhausted, UnmatchedRequest
 from fixturekit.http._guard import BlockedConnection, NetworkGuard
 
@@ -56,16 +57,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'fixturekit.http' has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_names("fixturekit.http", _LAZY, globals(), __all__)
