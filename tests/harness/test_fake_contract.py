@@ -86,10 +86,17 @@ def test_reset_runs_once_after_the_whole_init_chain() -> None:
     assert calls == ["init begins", "init ends", "reset"]
 
 
+def send_in_block(sms: StrictSMS, *, then: BaseException | None = None) -> None:
+    with sms:
+        sms.send("hi")
+        if then is not None:
+            raise then
+
+
 def test_a_strict_fake_reports_what_no_assertion_looked_at_when_it_stops() -> None:
+    sms = StrictSMS(strict=True)
     with pytest.raises(StrictModeError, match="1 sms were sent that no assertion looked at"):
-        with StrictSMS(strict=True) as sms:
-            sms.send("hi")
+        send_in_block(sms)
     assert not sms.running  # stopped all the same
 
 
@@ -103,9 +110,7 @@ def test_strict_mode_is_quiet_when_everything_was_asserted_or_strict_is_off() ->
 
 def test_exit_checks_are_skipped_when_the_block_raised() -> None:
     with pytest.raises(KeyError, match="the test's own error"):
-        with StrictSMS(strict=True) as sms:
-            sms.send("hi")
-            raise KeyError("the test's own error")
+        send_in_block(StrictSMS(strict=True), then=KeyError("the test's own error"))
 
 
 def test_skip_exit_checks_skips_them_once() -> None:
@@ -113,15 +118,19 @@ def test_skip_exit_checks_skips_them_once() -> None:
     with sms:
         sms.send("hi")
         sms.skip_exit_checks()
-    with pytest.raises(StrictModeError), sms:  # the next run checks again
-        sms.send("again")
+    with pytest.raises(StrictModeError):  # the next run checks again
+        send_in_block(sms)
 
 
 def test_a_harness_passes_the_blocks_exception_to_every_fake() -> None:
-    sms = StrictSMS(strict=True)
-    with pytest.raises(ZeroDivisionError), fk.Harness(clock=fk.Clock(patch=False), fakes=[sms]):
-        sms.send("hi")
-        1 / 0  # noqa: B018
+    def fail_inside_a_harness() -> None:
+        sms = StrictSMS(strict=True)
+        with fk.Harness(clock=fk.Clock(patch=False), fakes=[sms]):
+            sms.send("hi")
+            raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        fail_inside_a_harness()
     harness = fk.Harness(clock=fk.Clock(patch=False), fakes=[StrictSMS(strict=True)])
     with harness:
         harness.sms.send("hi")

@@ -20,8 +20,8 @@ from datetime import date, datetime, timedelta, timezone
 from time import monotonic
 from typing import Any
 
-from fixturekit.clock import _timepatch
 from fixturekit._internal.lifecycle import Lifecycle
+from fixturekit.clock import _timepatch
 
 __all__ = ["Clock", "TimeLike", "Timer", "install"]
 
