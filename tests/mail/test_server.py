@@ -66,7 +66,11 @@ def test_port_is_bound_before_it_is_handed_out(mailer: FakeMailer) -> None:
 
 @pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN", "CRAM-MD5"])
 def test_any_auth_is_accepted_without_tls(mailer: FakeMailer, mechanism: str) -> None:
-    with mailer.smtp_server() as (host, port), smtplib.SMTP(host, port, timeout=10) as client:
+    every = ("PLAIN", "LOGIN", "CRAM-MD5", "XOAUTH2")
+    with (
+        mailer.smtp_server(auth_mechanisms=every) as (host, port),
+        smtplib.SMTP(host, port, timeout=10) as client,
+    ):
         client.ehlo()
         assert "starttls" not in client.esmtp_features
         assert mechanism in client.esmtp_features["auth"].split()
@@ -83,7 +87,7 @@ def test_any_auth_is_accepted_without_tls(mailer: FakeMailer, mechanism: str) ->
 
 
 def test_login_with_initial_response_and_xoauth2(mailer: FakeMailer) -> None:
-    with mailer.smtp_server() as (host, port):
+    with mailer.smtp_server(auth_mechanisms=("PLAIN", "LOGIN", "XOAUTH2")) as (host, port):
         with smtplib.SMTP(host, port, timeout=10) as client:
             client.login("plain-user", "pw")
             client.sendmail("app@example.com", ["bob@example.com"], b"Subject: 1\r\n\r\nx")

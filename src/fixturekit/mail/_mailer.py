@@ -24,6 +24,7 @@ from fixturekit.mail._compose import (
 )
 from fixturekit.mail._faults import Attempt, Fault, Faults, Sink, make_fault
 from fixturekit.mail._message import Draft, Headers, SentMail, flatten
+from fixturekit.mail._options import DEFAULT_AUTH, check_auth_mechanisms
 from fixturekit.mail._patch import SMTPLibPatch
 from fixturekit.mail._received import read_raw
 from fixturekit.mail._server import SharedService, SMTPCaptureServer
@@ -307,15 +308,28 @@ class FakeMailer(Fake):
 
     # --- ways 2 and 3: SMTP ----------------------------------------------------------------
 
-    def smtp_server(self) -> SMTPCaptureServer:
+    @keywords
+    def smtp_server(
+        self, *, auth_mechanisms: str | Iterable[str] = DEFAULT_AUTH
+    ) -> SMTPCaptureServer:
         """A real SMTP server on 127.0.0.1 delivering here:
-        ``with mailer.smtp_server() as (host, port):``. Needs the ``smtp`` extra."""
-        return SMTPCaptureServer(self._smtp)
+        ``with mailer.smtp_server() as (host, port):``. Needs the ``smtp`` extra.
 
-    def patch_smtplib(self) -> SMTPLibPatch:
+        ``auth_mechanisms`` are the AUTH mechanisms it advertises, in that order, and
+        accepts with any credentials: among ``"PLAIN"``, ``"LOGIN"``, ``"CRAM-MD5"`` and
+        ``"XOAUTH2"``; PLAIN and LOGIN by default, as common providers; ``()`` offers
+        no AUTH.
+        """
+        auth = check_auth_mechanisms(auth_mechanisms, "smtp_server")
+        return SMTPCaptureServer(self._smtp, auth=auth)
+
+    @keywords
+    def patch_smtplib(self, *, auth_mechanisms: str | Iterable[str] = DEFAULT_AUTH) -> SMTPLibPatch:
         """``with mailer.patch_smtplib():`` ``smtplib.SMTP``/``SMTP_SSL`` to any host deliver
-        here, without network. Needs the ``smtp`` extra."""
-        return SMTPLibPatch(self._smtp)
+        here, without network. Needs the ``smtp`` extra. ``auth_mechanisms`` is
+        `smtp_server`'s."""
+        auth = check_auth_mechanisms(auth_mechanisms, "patch_smtplib")
+        return SMTPLibPatch(self._smtp, auth=auth)
 
     # --- faults ------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from fixturekit._internal.lifecycle import Lifecycle
 from fixturekit.mail._faults import as_fixturekit_error
+from fixturekit.mail._options import DEFAULT_AUTH
 from fixturekit.mail._server import SharedService
 
 if TYPE_CHECKING:
@@ -35,8 +36,9 @@ class SMTPLibPatch(Lifecycle):
     `fixturekit.errors.FixturekitError` too. One patch at a time per process.
     """
 
-    def __init__(self, shared: SharedService) -> None:
+    def __init__(self, shared: SharedService, *, auth: tuple[str, ...] = DEFAULT_AUTH) -> None:
         self._shared = shared
+        self.auth_mechanisms = auth
         self._service: CaptureService | None = None
         self._originals: list[tuple[type, str, Any]] = []
         self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
@@ -122,7 +124,13 @@ class SMTPLibPatch(Lifecycle):
         service = self._service
         if service is None:
             raise RuntimeError("the smtplib patch is not running")
-        info = ConnectionInfo("smtplib", (str(host), int(port)), tls=tls, offer_starttls=True)
+        info = ConnectionInfo(
+            "smtplib",
+            (str(host), int(port)),
+            tls=tls,
+            offer_starttls=True,
+            auth=self.auth_mechanisms,
+        )
         sock = service.socket_pair(info)
         if timeout is None or isinstance(timeout, (int, float)):
             sock.settimeout(timeout)

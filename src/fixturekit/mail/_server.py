@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from fixturekit._internal.lifecycle import Lifecycle
+from fixturekit.mail._options import DEFAULT_AUTH
 
 if TYPE_CHECKING:
     from fixturekit.mail._smtp import CaptureService, Listener, Sink
@@ -82,15 +83,17 @@ class SMTPCaptureServer(Lifecycle):
     """A real SMTP server on 127.0.0.1 delivering into a mailer's outbox.
 
     Made by `FakeMailer.smtp_server`. ``with mailer.smtp_server() as (host, port):``
-    (the server unpacks to its address), or `start` / `stop`. It accepts any AUTH
-    (PLAIN, LOGIN, CRAM-MD5, XOAUTH2) without TLS, SMTPUTF8 and 8BITMIME, and offers no
-    STARTTLS. The port is picked by the kernel and held from bind to close, so parallel
-    test processes never race for it. Leaving closes every connection, the port and,
-    when nothing else of the mailer uses it, the server thread.
+    (the server unpacks to its address), or `start` / `stop`. It advertises the AUTH
+    mechanisms of ``auth_mechanisms`` (PLAIN and LOGIN unless told) and accepts any
+    credentials for them; SMTPUTF8 and 8BITMIME. The port is picked by the kernel and
+    held from bind to close, so parallel test processes never race for it. Leaving
+    closes every connection, the port and, when nothing else of the mailer uses it, the
+    server thread.
     """
 
-    def __init__(self, shared: SharedService) -> None:
+    def __init__(self, shared: SharedService, *, auth: tuple[str, ...] = DEFAULT_AUTH) -> None:
         self._shared = shared
+        self.auth_mechanisms = auth
         self._listener: Listener | None = None
         self._address: tuple[str, int] | None = None
 
@@ -127,7 +130,7 @@ class SMTPCaptureServer(Lifecycle):
             raise RuntimeError("this SMTP server is already running; enter it once at a time")
         service = self._shared.acquire()
         try:
-            listener = service.listen()
+            listener = service.listen(auth=self.auth_mechanisms)
         except BaseException:
             self._shared.release()
             raise

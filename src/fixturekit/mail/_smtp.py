@@ -34,6 +34,8 @@ except ImportError as exc:  # pragma: no cover - exercised in a process without 
         f"fixturekit's smtp extra: pip install 'fixturekit[smtp]' ({exc})"
     ) from exc
 
+from fixturekit.mail._options import AUTH_MECHANISMS, DEFAULT_AUTH
+
 __all__ = ["DROP", "CaptureService", "ConnectionInfo", "Listener", "Sink", "Transaction"]
 
 #: The name the server greets with.
@@ -61,6 +63,8 @@ class ConnectionInfo:
     tls: bool = False
     #: Offer STARTTLS (the patched smtplib: it pretends to negotiate TLS).
     offer_starttls: bool = False
+    #: The AUTH mechanisms advertised and accepted, in the order EHLO lists them.
+    auth: tuple[str, ...] = DEFAULT_AUTH
     #: The AUTH username, once the client authenticated.
     login: str | None = None
     #: The listener the connection came through (None for a socket pair).
@@ -123,6 +127,10 @@ class _Handler:
         session.host_name = hostname
         if self.info.offer_starttls and not self.info.tls:
             responses.insert(len(responses) - 1, "250-STARTTLS")
+        # The AUTH line in the configured order, or none when no mechanism is offered.
+        responses = [line for line in responses if not line.startswith("250-AUTH")]
+        if self.info.auth:
+            responses.insert(len(responses) - 1, "250-AUTH " + " ".join(self.info.auth))
         return responses
 
     async def handle_MAIL(
@@ -236,6 +244,7 @@ class _CaptureSMTP(SMTP):
             decode_data=False,
             auth_require_tls=False,
             authenticator=_accept_any,
+            auth_exclude_mechanism=[m for m in AUTH_MECHANISMS if m not in handler.info.auth],
             loop=loop,
         )
         self._capture_handler = handler
@@ -338,7 +347,7 @@ class CaptureService:
 
     # --- entry points ----------------------------------------------------------------
 
-    def listen(self, *, via: str = "smtp") -> Listener:
+    def listen(self, *, via: str = "smtp", auth: tuple[str, ...] = DEFAULT_AUTH) -> Listener:
         """Serve on 127.0.0.1 and a port the kernel picks, held from bind to close."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
@@ -351,7 +360,7 @@ class CaptureService:
             listener = Listener(host, port)
 
             def factory() -> _CaptureSMTP:
-                info = ConnectionInfo(via, (host, port), listener=listener)
+                info = ConnectionInfo(via, (host, port), auth=auth, listener=listener)
                 return self._protocol(info)
 
             listener.server = self._call(lambda: self._loop.create_server(factory, sock=sock))
