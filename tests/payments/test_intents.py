@@ -74,7 +74,16 @@ def test_each_decline_card_raises_stripes_codes_and_leaves_the_intent_retryable(
     assert retried.status == "succeeded"
 
 
-@pytest.mark.parametrize("card", [c for c in TEST_CARDS if c.outcome != "requires_action"])
+@pytest.mark.parametrize(
+    "card",
+    [
+        c
+        for c in TEST_CARDS
+        if c.authentication not in ("required", "unless_set_up", "set_up")
+        and c.outcome != "incorrect_number"
+    ],
+    ids=lambda card: card.number,
+)
 def test_test_card_numbers_behave_like_their_tokens(payments: FakePayments, card) -> None:
     method = payments.create_payment_method(
         card={"number": card.number, "exp_month": 12, "exp_year": 2030, "cvc": "123"}

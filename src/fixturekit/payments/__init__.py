@@ -23,10 +23,10 @@ from fixturekit.errors import (
     PaymentsError,
     RateLimitError,
 )
-from fixturekit.payments._cards import TEST_CARDS, TestCard
 from fixturekit.payments._core import FAILURES
 from fixturekit.payments._fake import FakePayments
 from fixturekit.payments._objects import API_VERSION, PaymentsObject
+from fixturekit.payments._testcards import TEST_CARDS, TestCard
 from fixturekit.payments._webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [

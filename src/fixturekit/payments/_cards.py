@@ -1,4 +1,4 @@
-"""Stripe's well-known test cards and the currencies the fake accepts."""
+"""Declines, card-number checks and the currencies the fake accepts."""
 
 from __future__ import annotations
 
@@ -9,13 +9,9 @@ __all__ = [
     "CURRENCIES",
     "DECLINES",
     "MINIMUM_AMOUNTS",
-    "TEST_CARDS",
     "THREE_DECIMAL_CURRENCIES",
     "ZERO_DECIMAL_CURRENCIES",
     "Decline",
-    "TestCard",
-    "card_by_number",
-    "card_by_token",
     "format_amount",
     "luhn_ok",
 ]
@@ -61,96 +57,6 @@ DECLINES: dict[str, Decline] = {
 DECLINES["card_declined"] = DECLINES["generic_decline"]
 
 
-@dataclass(frozen=True)
-class TestCard:
-    """One of Stripe's documented test card numbers and what charging it does."""
-
-    __test__ = False  # not a pytest test class
-
-    number: str
-    brand: str
-    token: str  # the name after ``pm_card_`` / ``tok_``
-    outcome: str  # "succeeded", "requires_action", or a key of DECLINES
-    funding: str = "credit"
-    country: str = "US"
-    #: True for the card that attaches to a customer but whose charges fail.
-    attach_then_fail: bool = False
-
-    @property
-    def last4(self) -> str:
-        return self.number[-4:]
-
-    @property
-    def payment_method(self) -> str:
-        return f"pm_card_{self.token}"
-
-    @property
-    def decline(self) -> Decline | None:
-        return DECLINES.get(self.outcome)
-
-
-TEST_CARDS: tuple[TestCard, ...] = (
-    TestCard("4242424242424242", "visa", "visa", "succeeded"),
-    TestCard("4000056655665556", "visa", "visa_debit", "succeeded", funding="debit"),
-    TestCard("5555555555554444", "mastercard", "mastercard", "succeeded"),
-    TestCard("5200828282828210", "mastercard", "mastercard_debit", "succeeded", funding="debit"),
-    TestCard("378282246310005", "amex", "amex", "succeeded"),
-    TestCard("6011111111111117", "discover", "discover", "succeeded"),
-    TestCard("3566002020360505", "jcb", "jcb", "succeeded", country="JP"),
-    TestCard("6200000000000005", "unionpay", "unionpay", "succeeded", country="CN"),
-    TestCard("4000000000000002", "visa", "visa_chargeDeclined", "generic_decline"),
-    TestCard(
-        "4000000000009995", "visa", "visa_chargeDeclinedInsufficientFunds", "insufficient_funds"
-    ),
-    TestCard("4000000000009987", "visa", "visa_chargeDeclinedLostCard", "lost_card"),
-    TestCard("4000000000009979", "visa", "visa_chargeDeclinedStolenCard", "stolen_card"),
-    TestCard("4000000000000069", "visa", "chargeDeclinedExpiredCard", "expired_card"),
-    TestCard("4000000000000127", "visa", "chargeDeclinedIncorrectCvc", "incorrect_cvc"),
-    TestCard("4000000000000119", "visa", "chargeDeclinedProcessingError", "processing_error"),
-    TestCard(
-        "4000000000006975",
-        "visa",
-        "visa_chargeDeclinedVelocityLimitExceeded",
-        "card_velocity_exceeded",
-    ),
-    TestCard("4100000000000019", "visa", "radarBlock", "fraudulent"),
-    TestCard(
-        "4000000000000341",
-        "visa",
-        "chargeCustomerFail",
-        "generic_decline",
-        attach_then_fail=True,
-    ),
-    TestCard("4000002760003184", "visa", "authenticationRequired", "requires_action"),
-    TestCard("4000002500003155", "visa", "authenticationRequiredOnSetup", "requires_action"),
-    TestCard("4000000000003220", "visa", "threeDSecure2Required", "requires_action"),
-)
-
-_BY_NUMBER = {card.number: card for card in TEST_CARDS}
-_BY_TOKEN = {card.token: card for card in TEST_CARDS}
-# The older, brand-less names of the decline tokens (``tok_chargeDeclined``, ...).
-_BY_TOKEN.update(
-    {
-        legacy: _BY_TOKEN[f"visa_{legacy}"]
-        for legacy in (
-            "chargeDeclined",
-            "chargeDeclinedInsufficientFunds",
-            "chargeDeclinedLostCard",
-            "chargeDeclinedStolenCard",
-        )
-    }
-)
-
-
-def card_by_number(number: str) -> TestCard | None:
-    return _BY_NUMBER.get(number)
-
-
-def card_by_token(name: str) -> TestCard | None:
-    """The card behind ``pm_card_<name>`` or ``tok_<name>``."""
-    return _BY_TOKEN.get(name)
-
-
 def brand_of(number: str) -> str:
     """The brand of a card number that is not one of the test cards."""
     if number.startswith("4"):
@@ -165,6 +71,8 @@ def brand_of(number: str) -> str:
         return "jcb"
     if number.startswith("62"):
         return "unionpay"
+    if number[:2] in {"30", "36", "38", "39"}:
+        return "diners"
     return "unknown"
 
 

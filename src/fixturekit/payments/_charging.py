@@ -12,6 +12,7 @@ from fixturekit.payments._core import AUTH_DECLINE, Failure
 from fixturekit.payments._objects import copy
 from fixturekit.payments._params import invalid, unexpected_state
 from fixturekit.payments._payment_methods import PaymentMethods
+from fixturekit.payments._testcards import TestCard
 
 __all__ = ["CANCELLATION_REASONS", "Charging"]
 
@@ -39,6 +40,36 @@ _TEST_MODE_LIVE_CARD = _cards.Decline(
     "Your card was declined. Your request was in test mode, but used a non test (live) "
     "card. For a list of valid test cards, visit: https://stripe.com/docs/testing.",
 )
+
+
+def _asks_authentication(card: TestCard | None, method: dict[str, Any], off_session: bool) -> bool:
+    """Whether charging ``card`` needs 3D Secure (off-session: declines if so)."""
+    if card is None or card.authentication is None:
+        return False
+    if card.authentication == "required":
+        return True
+    if card.authentication == "unless_set_up":
+        return not (off_session and method["customer"] is not None)
+    if card.authentication == "set_up":
+        return not off_session
+    return False
+
+
+def _outcome(
+    network_status: str, reason: str | None, risk_level: str, message: str, kind: str
+) -> dict[str, Any]:
+    """A charge's ``outcome`` hash."""
+    return {
+        "advice_code": None,
+        "network_advice_code": None,
+        "network_decline_code": None,
+        "network_status": network_status,
+        "reason": reason,
+        "risk_level": risk_level,
+        "risk_score": {"normal": 20, "elevated": 70, "highest": 95}[risk_level],
+        "seller_message": message,
+        "type": kind,
+    }
 
 
 class Charging(PaymentMethods):
@@ -97,11 +128,10 @@ class Charging(PaymentMethods):
                 param="payment_method",
             )
         scripted = self._take_failure(operation, api_level=False)
-        needs_action = (
-            scripted is None and test_card is not None and test_card.outcome == "requires_action"
-        ) or (
-            scripted is not None and scripted.code == "authentication_required" and not off_session
-        )
+        if scripted is not None:
+            needs_action = scripted.code == "authentication_required" and not off_session
+        else:
+            needs_action = _asks_authentication(test_card, method, off_session)
         if needs_action and not (off_session or error_on_requires_action):
             self._require_action(intent, return_url)
             return
@@ -201,13 +231,16 @@ class Charging(PaymentMethods):
         charge = self._charge(intent, method, paid=False)
         charge["failure_code"] = decline.code
         charge["failure_message"] = message
-        charge["outcome"] = {
-            "network_status": "declined_by_network",
-            "reason": decline.decline_code,
-            "risk_level": "highest" if decline.decline_code == "fraudulent" else "normal",
-            "seller_message": "The bank did not return any further details with this decline.",
-            "type": "blocked" if decline.decline_code == "fraudulent" else "issuer_declined",
-        }
+        blocked = decline.decline_code == "fraudulent"
+        charge["outcome"] = _outcome(
+            "not_sent_to_network" if blocked else "declined_by_network",
+            decline.decline_code,
+            "highest" if blocked else "normal",
+            "Stripe blocked this payment as too risky."
+            if blocked
+            else "The bank did not return any further details with this decline.",
+            "blocked" if blocked else "issuer_declined",
+        )
         error = CardError(
             message,
             code=decline.code,
@@ -235,16 +268,24 @@ class Charging(PaymentMethods):
 
     def _succeed(self, intent: dict[str, Any], method: dict[str, Any]) -> None:
         charge = self._charge(intent, method, paid=True)
-        charge["outcome"] = {
-            "network_status": "approved_by_network",
-            "reason": None,
-            "risk_level": "normal",
-            "seller_message": "Payment complete.",
-            "type": "authorized",
-        }
-        charge["payment_method_details"]["card"]["checks"]["cvc_check"] = (
-            "pass" if method["card"]["checks"]["cvc_check"] else None
+        test_card = self._cards.get(method["id"])
+        elevated = test_card is not None and test_card.risk_level == "elevated"
+        charge["outcome"] = _outcome(
+            "approved_by_network",
+            "elevated_risk_level" if elevated else None,
+            "elevated" if elevated else "normal",
+            "Stripe evaluated this payment as having elevated risk, and placed it in your "
+            "manual review queue."
+            if elevated
+            else "Payment complete.",
+            "manual_review" if elevated else "authorized",
         )
+        checks = charge["payment_method_details"]["card"]["checks"]
+        checks["cvc_check"] = "pass" if method["card"]["checks"]["cvc_check"] else None
+        if test_card is not None and test_card.address_checks is not None:
+            line1, postal = test_card.address_checks
+            checks["address_line1_check"] = line1
+            checks["address_postal_code_check"] = postal
         intent["next_action"] = None
         intent["last_payment_error"] = None
         amount = _cards.format_amount(charge["amount"], charge["currency"])
@@ -305,6 +346,9 @@ class Charging(PaymentMethods):
         scripted = self._take_failure("authenticate", api_level=False)
         if scripted is not None and scripted.code != "authentication_required":
             self._decline(intent, method, _cards.DECLINES[scripted.code], scripted)
+        test_card = self._cards.get(method["id"])
+        if scripted is None and test_card is not None and test_card.decline is not None:
+            self._decline(intent, method, test_card.decline, None)
         self._succeed(intent, method)
         return intent
 

@@ -30,6 +30,7 @@ from fixturekit.harness import ServingFake, Timeline
 from fixturekit.payments import _cards
 from fixturekit.payments._objects import API_VERSION, PREFIXES, PaymentsObject, copy, snapshot
 from fixturekit.payments._params import check_idempotency_key, invalid, missing
+from fixturekit.payments._testcards import TestCard
 from fixturekit.payments._webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = ["AUTH_DECLINE", "FAILURES", "Failure", "PaymentsCore"]
@@ -132,7 +133,7 @@ class PaymentsCore(ServingFake):
             self._by_type: dict[str, dict[str, dict[str, Any]]] = {
                 kind: {} for kind in PREFIXES.values()
             }
-            self._cards: dict[str, _cards.TestCard | None] = {}
+            self._cards: dict[str, TestCard | None] = {}
             self._failures: list[Failure] = []
             self._idempotency: dict[str, _SavedResult] = {}
             self._deliveries: list[WebhookDelivery] = []

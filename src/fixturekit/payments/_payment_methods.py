@@ -15,6 +15,7 @@ from fixturekit.payments._params import (
     merge_metadata,
     missing,
 )
+from fixturekit.payments._testcards import TestCard, card_by_number, card_by_token
 
 __all__ = ["PaymentMethods"]
 
@@ -35,7 +36,7 @@ class PaymentMethods(PaymentsCore):
         if "token" in card:
             token = card["token"]
             test_card = (
-                _cards.card_by_token(token[4:])
+                card_by_token(token[4:])
                 if isinstance(token, str) and token.startswith("tok_")
                 else None
             )
@@ -45,7 +46,7 @@ class PaymentMethods(PaymentsCore):
             cvc: Any = "123"
         else:
             number, exp_month, exp_year, cvc = self._card_details(card)
-            test_card = _cards.card_by_number(number)
+            test_card = card_by_number(number)
         return self._new_payment_method(
             number, exp_month, exp_year, cvc, test_card, billing_details, meta
         )
@@ -107,7 +108,7 @@ class PaymentMethods(PaymentsCore):
         exp_month: int,
         exp_year: int,
         cvc: Any,
-        test_card: _cards.TestCard | None,
+        test_card: TestCard | None,
         details: dict[str, Any] | None = None,
         metadata: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
@@ -126,14 +127,16 @@ class PaymentMethods(PaymentsCore):
                     "cvc_check": "unchecked" if cvc is not None else None,
                 },
                 "country": test_card.country if test_card else "US",
-                "display_brand": brand,
+                "display_brand": (test_card and test_card.display_brand) or brand,
                 "exp_month": exp_month,
                 "exp_year": exp_year,
                 "fingerprint": _cards.fingerprint(number),
                 "funding": test_card.funding if test_card else "credit",
                 "last4": number[-4:],
                 "networks": {"available": [brand], "preferred": None},
-                "three_d_secure_usage": {"supported": True},
+                "three_d_secure_usage": {
+                    "supported": not (test_card and test_card.authentication == "not_supported")
+                },
                 "wallet": None,
             },
             "created": self._now(),
@@ -148,7 +151,7 @@ class PaymentMethods(PaymentsCore):
     def _payment_method(self, ref: object, param: str = "payment_method") -> dict[str, Any]:
         """A payment method from an id, or a new one from a ``pm_card_*`` token."""
         if isinstance(ref, str) and ref.startswith("pm_card_"):
-            test_card = _cards.card_by_token(ref[len("pm_card_") :])
+            test_card = card_by_token(ref[len("pm_card_") :])
             if test_card is None:
                 raise missing("PaymentMethod", ref, param)
             year = self.clock.now().year
@@ -175,6 +178,7 @@ class PaymentMethods(PaymentsCore):
             test_card is not None
             and test_card.decline is not None
             and not test_card.attach_then_fail
+            and test_card.authentication is None
         ):
             decline = test_card.decline
             raise CardError(
