@@ -35,13 +35,13 @@ def test_algorithm_none_points_at_alg_none() -> None:
         TokenMinter(algorithm="none")
 
 
-@pytest.mark.parametrize("issuer", ["", "  ", None, 42])
+@pytest.mark.parametrize("issuer", ["", "  ", 42])
 def test_issuer_must_be_a_non_empty_str(issuer: object) -> None:
     with pytest.raises(TypeError, match=rf"issuer must be a non-empty str .*not {issuer!r}"):
         TokenMinter(issuer=issuer)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("audience", ["", [], ["api", ""], [1], None, b"api"])
+@pytest.mark.parametrize("audience", ["", [], ["api", ""], [1], b"api"])
 def test_audience_must_be_a_str_or_a_list_of_them(audience: object) -> None:
     with pytest.raises(TypeError, match=r"audience must be a non-empty str such as 'api'"):
         TokenMinter(audience=audience)  # type: ignore[arg-type]

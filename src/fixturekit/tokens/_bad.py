@@ -35,14 +35,14 @@ class BadTokens:
 
     if TYPE_CHECKING:
         _algorithm: str
-        _audience: str | tuple[str, ...]
+        _audience: str | tuple[str, ...] | None
         _lifetime_seconds: int
 
         @property
         def clock(self) -> Clock: ...
 
         @property
-        def issuer(self) -> str: ...
+        def issuer(self) -> str | None: ...
 
         @property
         def kid(self) -> str: ...
@@ -112,9 +112,17 @@ class BadTokens:
         """A token for another audience: ``audience``, or the minter's with ``-other``
         appended (which also catches verifiers that compare prefixes).
 
-        PyJWT: ``jwt.InvalidAudienceError``.
+        PyJWT: ``jwt.InvalidAudienceError``. A minter made with ``audience=None`` refuses:
+        its tokens carry no ``aud``, so the application does not check one.
         """
         aud = self._audience
+        if aud is None:
+            raise ValueError(
+                "wrong_audience() needs a minter with an audience: this one has "
+                "audience=None, so its tokens carry no aud and the application checks none. "
+                "Create the minter with audience='<what the application expects>' to test "
+                "the audience check"
+            )
         first = aud[0] if isinstance(aud, tuple) else aud
         if audience is not None:
             check_name(audience, "audience", example="'other-api'")
@@ -140,9 +148,16 @@ class BadTokens:
         """A token from another issuer: ``issuer``, or the minter's with ``-other``
         appended (which also catches verifiers that compare prefixes).
 
-        PyJWT: ``jwt.InvalidIssuerError``.
+        PyJWT: ``jwt.InvalidIssuerError``. A minter made with ``issuer=None`` refuses
+        (unless `serve` runs): its tokens carry no ``iss``, so the application checks none.
         """
         current = self.issuer
+        if current is None:
+            raise ValueError(
+                "wrong_issuer() needs a minter with an issuer: this one has issuer=None, so "
+                "its tokens carry no iss and the application checks none. Create the minter "
+                "with issuer='<what the application expects>' to test the issuer check"
+            )
         wrong = f"{current}-other" if issuer is None else check_issuer(issuer)
         if wrong == current:
             raise ValueError(
@@ -232,6 +247,12 @@ class BadTokens:
         if not isinstance(name, str):
             raise TypeError(f"missing_claim() takes a claim name such as 'exp', not {name!r}")
         payload = self._claims(sub, None, scope, roles, claims)
+        if name not in payload and name in ("iss", "aud"):
+            made = "issuer=None" if name == "iss" else "audience=None"
+            raise ValueError(
+                f"missing_claim({name!r}): this minter was made with {made}, so none of its "
+                f"tokens has {name!r}; a token without it is an ordinary mint()"
+            )
         if name not in payload:
             raise ValueError(
                 f"missing_claim({name!r}): the token would not have that claim anyway; "

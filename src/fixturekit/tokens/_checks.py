@@ -23,6 +23,7 @@ __all__ = [
     "check_duration",
     "check_issuer",
     "check_lifetime",
+    "check_optional_issuer",
     "check_roles",
     "check_scope",
     "check_sub",
@@ -48,11 +49,19 @@ def check_issuer(value: object, what: str = "issuer") -> str:
     return check_name(value, what, example="'https://issuer.test'")
 
 
+def check_optional_issuer(value: object) -> str | None:
+    """The minter's ``issuer=``: None leaves ``iss`` out of its tokens."""
+    return None if value is None else check_issuer(value)
+
+
 def check_sub(value: object) -> str:
     return check_name(value, "sub", example="'alice'")
 
 
-def check_audience(value: object) -> str | tuple[str, ...]:
+def check_audience(value: object) -> str | tuple[str, ...] | None:
+    """The minter's ``audience=``: None leaves ``aud`` out of its tokens."""
+    if value is None:
+        return None
     if isinstance(value, str):
         if value.strip():
             return value
@@ -61,8 +70,8 @@ def check_audience(value: object) -> str | tuple[str, ...]:
         if items and all(isinstance(item, str) and item.strip() for item in items):
             return items
     raise TypeError(
-        f"audience must be a non-empty str such as 'api', or a non-empty list of them, "
-        f"not {value!r}"
+        f"audience must be a non-empty str such as 'api', a non-empty list of them, or None "
+        f"for tokens without aud, not {value!r}"
     )
 
 

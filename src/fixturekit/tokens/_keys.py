@@ -64,13 +64,24 @@ class KeyMaterial:
 
     __slots__ = ("__weakref__", "kid", "kty", "private", "public", "public_jwk", "secret")
 
-    def __init__(self, kty: str, private: Any, public: Any, public_jwk: dict[str, str]) -> None:
+    def __init__(
+        self,
+        kty: str,
+        private: Any,
+        public: Any,
+        public_jwk: dict[str, str],
+        *,
+        kid: str | None = None,
+    ) -> None:
         self.kty = kty
         self.private = private
         self.public = public
         self.public_jwk = public_jwk
-        self.secret: str | None = None
-        self.kid = thumbprint(public_jwk) if public_jwk else secrets.token_urlsafe(12)
+        #: The HMAC secret as it was given (or generated): str or bytes.
+        self.secret: str | bytes | None = None
+        if kid is None:
+            kid = thumbprint(public_jwk) if public_jwk else secrets.token_urlsafe(12)
+        self.kid = kid
 
     def public_pem(self) -> str:
         from cryptography.hazmat.primitives import serialization
@@ -90,10 +101,43 @@ def thumbprint(jwk: dict[str, str]) -> str:
         "RSA": ("e", "kty", "n"),
         "EC": ("crv", "kty", "x", "y"),
         "OKP": ("crv", "kty", "x"),
+        "oct": ("k", "kty"),
     }
     members = {name: jwk[name] for name in required[jwk["kty"]]}
     canonical = json.dumps(members, sort_keys=True, separators=(",", ":")).encode("utf-8")
     return b64url(hashlib.sha256(canonical).digest()).decode("ascii")
+
+
+def from_private_key(private: Any, *, kid: str | None = None) -> KeyMaterial:
+    """Key material for a loaded `cryptography` private key (RSA, EC or Ed25519/Ed448)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+    public = private.public_key()
+    jwk: dict[str, str]
+    if isinstance(private, rsa.RSAPrivateKey):
+        numbers = public.public_numbers()
+        jwk = {"kty": "RSA", "n": _int_b64(numbers.n), "e": _int_b64(numbers.e)}
+    elif isinstance(private, ec.EllipticCurvePrivateKey):
+        point = public.public_numbers()
+        size = (private.curve.key_size + 7) // 8
+        jwk = {
+            "kty": "EC",
+            "crv": EC_CURVES.get(private.curve.name, private.curve.name),
+            "x": _int_b64(point.x, size),
+            "y": _int_b64(point.y, size),
+        }
+    elif isinstance(private, (ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey)):
+        raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        crv = "Ed25519" if isinstance(private, ed25519.Ed25519PrivateKey) else "Ed448"
+        jwk = {"kty": "OKP", "crv": crv, "x": b64url(raw).decode("ascii")}
+    else:
+        raise TypeError(f"no JWK for key type {type(private).__name__}")  # pragma: no cover
+    return KeyMaterial(jwk["kty"], private, public, jwk, kid=kid)
+
+
+#: JWK curve names (RFC 7518 section 6.2.1.1) of the `cryptography` curve names.
+EC_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 
 
 def generate(kty: str) -> KeyMaterial:
@@ -101,33 +145,17 @@ def generate(kty: str) -> KeyMaterial:
     if kty == "RSA":
         from cryptography.hazmat.primitives.asymmetric import rsa
 
-        rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_BITS)
-        rsa_public = rsa_key.public_key()
-        numbers = rsa_public.public_numbers()
-        jwk = {"kty": "RSA", "n": _int_b64(numbers.n), "e": _int_b64(numbers.e)}
-        return KeyMaterial(kty, rsa_key, rsa_public, jwk)
+        return from_private_key(
+            rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_BITS)
+        )
     if kty == "EC":
         from cryptography.hazmat.primitives.asymmetric import ec
 
-        ec_key = ec.generate_private_key(ec.SECP256R1())
-        ec_public = ec_key.public_key()
-        point = ec_public.public_numbers()
-        jwk = {
-            "kty": "EC",
-            "crv": "P-256",
-            "x": _int_b64(point.x, 32),
-            "y": _int_b64(point.y, 32),
-        }
-        return KeyMaterial(kty, ec_key, ec_public, jwk)
+        return from_private_key(ec.generate_private_key(ec.SECP256R1()))
     if kty == "OKP":
-        from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import ed25519
 
-        ed_key = ed25519.Ed25519PrivateKey.generate()
-        ed_public = ed_key.public_key()
-        raw = ed_public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        jwk = {"kty": "OKP", "crv": "Ed25519", "x": b64url(raw).decode("ascii")}
-        return KeyMaterial(kty, ed_key, ed_public, jwk)
+        return from_private_key(ed25519.Ed25519PrivateKey.generate())
     raise ValueError(f"no key generator for key type {kty!r}")  # pragma: no cover
 
 

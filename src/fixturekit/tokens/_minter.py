@@ -22,10 +22,11 @@ from fixturekit.tokens._bad import BadTokens
 from fixturekit.tokens._checks import DEFAULT_SUB
 from fixturekit.tokens._issuer import HTTPRoutes, IssuerServer, route_documents
 from fixturekit.tokens._keys import KeyMaterial, Signer, lease
+from fixturekit.tokens._supplied import supplied_key
 
 __all__ = ["TokenMinter"]
 
-_REQUIRED = ["iss", "sub", "aud", "iat", "nbf", "exp", "jti"]
+_REQUIRED = ("iss", "sub", "aud", "iat", "nbf", "exp", "jti")
 
 
 @dataclass(eq=False)
@@ -59,10 +60,20 @@ class TokenMinter(ServingFake, BadTokens):
     verifier's refusals.
 
     Arguments:
-        issuer: the ``iss`` claim (while `serve` runs, the server's URL instead).
-        audience: the ``aud`` claim: a string, or a list of strings.
+        issuer: the ``iss`` claim (while `serve` runs, the server's URL instead);
+            None leaves ``iss`` out.
+        audience: the ``aud`` claim: a string, or a list of strings; None leaves ``aud``
+            out (for applications that verify without ``audience=``).
         algorithm: one of ``HS256``, ``HS384``, ``HS512`` (a random secret per minter),
             ``RS256``, ``PS256`` (2048-bit RSA), ``ES256`` (P-256) or ``EdDSA`` (Ed25519).
+            By default HS256 with ``secret=``, the key's algorithm with
+            ``private_key=``, RS256 otherwise.
+        secret: the application's own HMAC secret (str or bytes), for HS256/384/512;
+            at least as long as the hash (PyJWT's minimum), or a ValueError says so.
+        private_key: the application's own private key for the asymmetric algorithms:
+            PEM text or bytes, a `cryptography` private key, or a private JWK dict (whose
+            ``kid`` and ``alg`` are used). A key that cannot sign ``algorithm`` is a
+            ValueError.
         expires_in: the default lifetime of minted tokens (a timedelta or seconds).
         clock: the `fixturekit.Clock` tokens follow; without one the minter has
             a private virtual clock starting at the real time (see `Fake`).
@@ -88,20 +99,22 @@ class TokenMinter(ServingFake, BadTokens):
     def __init__(
         self,
         *,
-        issuer: str = "https://issuer.test",
-        audience: str | Iterable[str] = "api",
-        algorithm: str = "RS256",
+        issuer: str | None = "https://issuer.test",
+        audience: str | Iterable[str] | None = "api",
+        algorithm: str | None = None,
+        secret: str | bytes | None = None,
+        private_key: object = None,
         expires_in: timedelta | float = timedelta(hours=1),
         clock: Clock | None = None,
         timeline: Timeline | None = None,
     ) -> None:
-        self._issuer = _checks.check_issuer(issuer)
+        self._issuer = _checks.check_optional_issuer(issuer)
         self._audience = _checks.check_audience(audience)
-        self._algorithm = _checks.check_algorithm(algorithm)
+        self._algorithm, own = supplied_key(algorithm, secret, private_key)
         self._expires_in = _checks.check_lifetime(expires_in)
         self._lifetime_seconds = int(self._expires_in.total_seconds())
         self._stranger: KeyMaterial | None = None
-        material = lease(self._algorithm, self)
+        material = own if own is not None else lease(self._algorithm, self)
         self._keys: list[_PublishedKey] = [
             _PublishedKey(material, Signer(material, self._algorithm))
         ]
@@ -119,13 +132,15 @@ class TokenMinter(ServingFake, BadTokens):
         return self._algorithm
 
     @property
-    def issuer(self) -> str:
-        """The ``iss`` of tokens minted now: the server URL while `serve` runs."""
+    def issuer(self) -> str | None:
+        """The ``iss`` of tokens minted now: the server URL while `serve` runs; None when
+        tokens carry no ``iss`` (``issuer=None``)."""
         served = self._served
         return served.url if served is not None else self._issuer
 
     @property
-    def audience(self) -> str | list[str]:
+    def audience(self) -> str | list[str] | None:
+        """The ``aud`` of minted tokens; None when they carry none (``audience=None``)."""
         aud = self._audience
         return list(aud) if isinstance(aud, tuple) else aud
 
@@ -166,10 +181,11 @@ class TokenMinter(ServingFake, BadTokens):
         return self._current.material.public_pem()
 
     @property
-    def secret(self) -> str:
+    def secret(self) -> str | bytes:
         """The HMAC secret new tokens are signed with (HS256/HS384/HS512 minters only).
 
-        PyJWT and most libraries take it as is: the key is its UTF-8 bytes.
+        A generated secret is a str; ``secret=`` comes back as it was given. PyJWT and
+        most libraries take it as is: the key of a str is its UTF-8 bytes.
         """
         if not self._algorithm.startswith("HS"):
             raise AttributeError(
@@ -239,15 +255,15 @@ class TokenMinter(ServingFake, BadTokens):
             lifetime = int(_checks.check_lifetime(expires_in).total_seconds())
         if issued is None:
             issued = int(self.clock.now().timestamp())
-        payload: dict[str, Any] = {
-            "iss": self.issuer,
-            "sub": sub,
-            "aud": self.audience,
-            "iat": issued,
-            "nbf": issued,
-            "exp": issued + lifetime,
-            "jti": os.urandom(16).hex(),
-        }
+        payload: dict[str, Any] = {"iss": self.issuer, "sub": sub, "aud": self.audience}
+        for absent in [name for name in ("iss", "aud") if payload[name] is None]:
+            del payload[absent]
+        payload.update(
+            iat=issued,
+            nbf=issued,
+            exp=issued + lifetime,
+            jti=os.urandom(16).hex(),
+        )
         if scope is not None:
             payload["scope"] = _checks.check_scope(scope)
         if roles is not None:
@@ -286,7 +302,9 @@ class TokenMinter(ServingFake, BadTokens):
 
         The signature must come from a key this minter publishes now (found by ``kid``),
         the algorithm must be the minter's, ``iss`` and ``aud`` must match, and
-        ``iss``, ``sub``, ``aud``, ``iat``, ``nbf``, ``exp`` and ``jti`` must be present.
+        ``iss``, ``sub``, ``aud``, ``iat``, ``nbf``, ``exp`` and ``jti`` must be present
+        (``iss`` and ``aud`` only when the minter has an issuer and an audience; without
+        one, a token that carries the claim is refused).
         Failures raise the PyJWT errors listed on the bad-token methods.
         """
         if not isinstance(token, str):
@@ -303,19 +321,27 @@ class TokenMinter(ServingFake, BadTokens):
             )
         material = found.material
         key = material.private if material.kty == "oct" else material.public
+        issuer = self.issuer
+        absent = {"iss"} if issuer is None else set()
+        if self._audience is None:
+            absent.add("aud")
         payload: dict[str, Any] = jwt.decode(
             token,
             key,
             algorithms=[self._algorithm],
             audience=self._audience,
-            issuer=self.issuer,
+            issuer=issuer,
             options={
                 "verify_exp": False,
                 "verify_nbf": False,
                 "verify_iat": False,
-                "require": _REQUIRED,
+                "require": [name for name in _REQUIRED if name not in absent],
             },
         )
+        if issuer is None and "iss" in payload:
+            raise jwt.InvalidIssuerError(
+                f"this minter's tokens carry no iss (issuer=None), this one has {payload['iss']!r}"
+            )
         now = self.clock.now().timestamp()
         if int(payload["exp"]) <= now - slack:
             raise jwt.ExpiredSignatureError("Signature has expired")
@@ -391,9 +417,16 @@ class TokenMinter(ServingFake, BadTokens):
                 f"mock_jwks() takes a fixturekit.FakeHTTP (the http fixture), not {fake_http!r}"
             )
         self._require_asymmetric("JWKS to serve", "verify with minter.secret instead")
-        jwks_uri = route_documents(fake_http, self.issuer, self._algorithm, lambda: self.jwks)
+        issuer = self.issuer
+        if issuer is None:
+            raise ValueError(
+                "mock_jwks() serves the keys under the issuer's URL, and this minter has "
+                "issuer=None; create it with issuer='https://...' (the URL the application "
+                "fetches the keys from), or use minter.serve()"
+            )
+        jwks_uri = route_documents(fake_http, issuer, self._algorithm, lambda: self.jwks)
         self.record(f"JWKS served through {fake_http!r} at {jwks_uri}", url=jwks_uri)
-        return self.issuer
+        return issuer
 
     def __repr__(self) -> str:
         state = " running" if self.running else ""
