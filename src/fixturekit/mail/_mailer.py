@@ -10,7 +10,12 @@ from typing import Any
 
 from fixturekit._internal.checks import check_count, keywords
 from fixturekit._internal.commit import CommitGate, CommitGates
-from fixturekit._internal.matching import Recordings, filter_matching, value_matches
+from fixturekit._internal.matching import (
+    Recordings,
+    describe_matcher,
+    filter_matching,
+    value_matches,
+)
 from fixturekit.clock import Clock
 from fixturekit.harness import Fake, Timeline
 from fixturekit.mail._addresses import address_list, address_problem, split_display, unique
@@ -41,6 +46,7 @@ _FIELDS = (
     "bcc",
     "reply_to",
     "from_",
+    "envelope_from",
     "subject",
     "text",
     "html",
@@ -85,6 +91,29 @@ def _prepare(criteria: dict[str, Any]) -> dict[str, Any]:
     if isinstance(criteria.get("headers"), Mapping):
         criteria["headers"] = _HeadersIncluding(criteria["headers"])
     return criteria
+
+
+def _envelope_note(mails: Sequence[SentMail], criteria: Mapping[str, Any]) -> str:
+    """When ``to=`` or ``cc=`` failed where ``recipients=`` would match: the address is
+    on the envelope only (Bcc, or a raw ``sendmail``), and the note says so."""
+    if "recipients" in criteria:
+        return ""
+    for name in ("to", "cc"):
+        if name not in criteria:
+            continue
+        moved = {key: value for key, value in criteria.items() if key != name}
+        moved["bcc"] = criteria[name]
+        found = filter_matching(mails, moved, _field)
+        if found:
+            return (
+                f"\nnote: with recipients={describe_matcher(criteria[name])} instead of "
+                f"{name}=, {len(found)} mail(s) match: {name}= matches the {name.title()} "
+                "header, and the address is only on their envelope (a Bcc, or a raw "
+                "sendmail); recipients= matches everyone a mail was delivered to, bcc= "
+                "those the headers do not show:\n"
+                + "\n".join(f"  - {mail.describe()}" for mail in found)
+            )
+    return ""
 
 
 class FakeMailer(Fake):
@@ -139,7 +168,7 @@ class FakeMailer(Fake):
             get=_field,
             prepare=_prepare,
             seen=self._acknowledge,
-            note=self._pending_note,
+            note=self._failure_note,
         )
 
     # --- state -------------------------------------------------------------------------------
@@ -265,6 +294,7 @@ class FakeMailer(Fake):
             bcc=bcc_list,
             reply_to=[pair[1] for pair in reply_pairs],
             from_=sender[1],
+            envelope_from=sender[1],
             subject=subject,
             text=text,
             html=html,
@@ -380,7 +410,9 @@ class FakeMailer(Fake):
         ``attachment=`` (an attachment's name); values are exact values, compiled regexes
         (searched) or callables. A list attribute matches if any item does
         (``to="ada@example.com"``); a dict for ``headers=`` matches those headers among
-        others. ``timeout=`` waits up to that many seconds for the mail (sent from
+        others. ``to=`` and ``cc=`` match the headers, ``recipients=`` everyone the mail
+        was delivered to (the envelope), ``bcc=`` those the headers do not show; a
+        failure says when ``recipients=`` would have matched. ``timeout=`` waits up to that many seconds for the mail (sent from
         another thread).
         """
         __tracebackhide__ = True
@@ -427,6 +459,9 @@ class FakeMailer(Fake):
     def _acknowledge(self, mails: Sequence[SentMail]) -> None:
         with self._lock:
             self._seen.update(mail.number for mail in mails)
+
+    def _failure_note(self, criteria: Mapping[str, Any]) -> str:
+        return _envelope_note(self.outbox, criteria) + self._pending_note(criteria)
 
     def _pending_note(self, criteria: Mapping[str, Any]) -> str:
         waiting = filter_matching(self.pending, criteria, _field)

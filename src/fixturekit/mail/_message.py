@@ -116,12 +116,15 @@ class SentMail:
     Attributes:
         to, cc, bcc, reply_to: lists of addresses (``local@domain``, no display names;
             those are in `headers`). ``bcc`` are the recipients the headers do not show.
-        from_: the sender's address.
+        from_: the sender's address: the From header's (the envelope sender's when
+            the message has no From).
+        envelope_from: the envelope sender (SMTP's ``MAIL FROM``, where bounces go).
         subject: the decoded subject (``""`` when there is none).
         text, html: the plain-text and HTML bodies (None when absent), line endings
             normalised to ``\\n`` and trailing newlines removed.
         attachments: `Attachment` tuples ``(name, content_type, content)``.
-        recipients: everyone the mail was delivered to (the SMTP envelope).
+        recipients: everyone the mail was delivered to (the SMTP envelope's ``RCPT TO``).
+            ``to=`` and ``cc=`` criteria match the headers; ``recipients=`` matches this.
         sent_at: the clock time it landed in the outbox (for ``after_commit`` sends, the
             commit).
         via: how it arrived: ``"direct"``, ``"smtp"`` or ``"smtplib"``.
@@ -139,6 +142,7 @@ class SentMail:
         "attachments",
         "bcc",
         "cc",
+        "envelope_from",
         "from_",
         "html",
         "login",
@@ -172,6 +176,7 @@ class SentMail:
         server: tuple[str, int] | None = None,
         login: str | None = None,
         tls: bool = False,
+        envelope_from: str | None = None,
         headers: Headers | None = None,
         message: EmailMessage | None = None,
         raw: bytes | None = None,
@@ -182,6 +187,7 @@ class SentMail:
         self.bcc = bcc
         self.reply_to = reply_to
         self.from_ = from_
+        self.envelope_from = from_ if envelope_from is None else envelope_from
         self.subject = subject
         self.text = text
         self.html = html
@@ -266,11 +272,21 @@ class SentMail:
         )
 
     def describe(self) -> str:
-        """One line: subject, sender, recipients, time and way in."""
-        return (
-            f"{self.subject!r} from {self.from_} to {', '.join(self.recipients) or '(nobody)'} "
-            f"at {self.sent_at.isoformat()} via {self.via}"
-        )
+        """One line: subject, sender, recipients, time and way in.
+
+        Recipients are named by the criteria that match them: ``to`` and ``cc`` as the
+        headers show them, ``bcc`` for those only on the envelope (``to (none), bcc
+        b@example.com`` for a raw ``sendmail`` without a To header).
+        """
+        sender = self.from_
+        if self.envelope_from != self.from_:
+            sender += f" (envelope {self.envelope_from or '<>'})"
+        to = f"to {', '.join(self.to) or '(none)'}"
+        if self.cc:
+            to += f", cc {', '.join(self.cc)}"
+        if self.bcc:
+            to += f", bcc {', '.join(self.bcc)}"
+        return f"{self.subject!r} from {sender} {to} at {self.sent_at.isoformat()} via {self.via}"
 
     def __repr__(self) -> str:
         return f"<SentMail {self.describe()}>"

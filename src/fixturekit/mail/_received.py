@@ -109,6 +109,7 @@ def read_raw(
         bcc=[address for address in recipients if address.lower() not in shown],
         reply_to=_addresses_in(headers.get("reply-to", []), "reply-to"),
         from_=senders[0] if senders else sender,
+        envelope_from=sender,
         subject=_decoded(subjects[0]) if subjects else "",
         text=text,
         html=html,
