@@ -412,8 +412,8 @@ class FakeMailer(Fake):
         (``to="ada@example.com"``); a dict for ``headers=`` matches those headers among
         others. ``to=`` and ``cc=`` match the headers, ``recipients=`` everyone the mail
         was delivered to (the envelope), ``bcc=`` those the headers do not show; a
-        failure says when ``recipients=`` would have matched. ``timeout=`` waits up to that many seconds for the mail (sent from
-        another thread).
+        failure says when ``recipients=`` would have matched. ``timeout=`` waits up to
+        that many seconds for the mail (sent from another thread).
         """
         __tracebackhide__ = True
         return self._sent.assert_("assert_sent", match, times=times, timeout=timeout)  # noqa: PT009
