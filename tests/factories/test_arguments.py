@@ -31,7 +31,7 @@ def test_an_unknown_override_names_the_closest_field_and_lists_them_all() -> Non
         "UserFactory.build() got an unexpected keyword argument 'emial' (did you mean email=?); "
         "the fields of User and the traits and hooks of UserFactory are: name, age, email,"
     )
-    assert message.endswith(", admin")
+    assert message.endswith(", admin, fill_optional")
 
 
 def test_each_entry_point_names_itself_in_the_error() -> None:

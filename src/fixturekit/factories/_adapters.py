@@ -22,7 +22,9 @@ from fixturekit.factories._models import (
     cached_info,
     jsonable,
     model_kind,
+    default_gen,
     nested_model,
+    optional_empty,
 )
 from fixturekit.factories._types import Owner, infer
 
@@ -69,7 +71,8 @@ def _pydantic_fields(model: type, fields: Mapping[str, Any], by_name: bool) -> d
             out[name] = FieldSpec(name, key, None)
             continue
         gen = infer(annotation, constraints, name, Owner(model))
-        out[name] = FieldSpec(name, key, gen, nested_model(annotation))
+        empty = optional_empty(annotation, not info.is_required())
+        out[name] = FieldSpec(name, key, gen, nested_model(annotation), empty)
     return out
 
 
@@ -108,7 +111,11 @@ def _dataclass(model: type) -> ModelInfo:
             continue
         annotation = hints.get(f.name, Any)
         gen = infer(annotation, {}, f.name, Owner(model))
-        fields[f.name] = FieldSpec(f.name, f.name, gen, nested_model(annotation))
+        has_default = (
+            f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        )
+        empty = optional_empty(annotation, has_default)
+        fields[f.name] = FieldSpec(f.name, f.name, gen, nested_model(annotation), empty)
 
     def construct(values: dict[str, Any]) -> Any:
         return model(**values)
@@ -129,7 +136,8 @@ def _attrs(model: type) -> ModelInfo:
         annotation = a.type if a.type is not None else Any
         gen = infer(annotation, constraints, a.name, Owner(model))
         key = getattr(a, "alias", None) or a.name.lstrip("_")
-        fields[a.name] = FieldSpec(a.name, key, gen, nested_model(annotation))
+        empty = optional_empty(annotation, a.default is not attr.NOTHING)
+        fields[a.name] = FieldSpec(a.name, key, gen, nested_model(annotation), empty)
 
     def construct(values: dict[str, Any]) -> Any:
         return model(**values)
@@ -149,10 +157,16 @@ def _unwrap_required(annotation: Any) -> Any:
 
 def _typeddict(model: type) -> ModelInfo:
     fields: dict[str, FieldSpec] = {}
-    for name, annotation in _hints(model).items():
-        annotation = _unwrap_required(annotation)
+    not_required: frozenset[str] = getattr(model, "__optional_keys__", frozenset())
+    for name, hint in _hints(model).items():
+        annotation = _unwrap_required(hint)
         gen = infer(annotation, {}, name, Owner(model))
-        fields[name] = FieldSpec(name, name, gen, nested_model(annotation))
+        wrapper = getattr(get_origin(hint), "_name", None)
+        if wrapper == "NotRequired" or (name in not_required and wrapper != "Required"):
+            empty: Any = default_gen  # a key that may be missing is left out
+        else:
+            empty = optional_empty(annotation, False)
+        fields[name] = FieldSpec(name, name, gen, nested_model(annotation), empty)
     return ModelInfo(model, "typeddict", fields, dict, jsonable)
 
 

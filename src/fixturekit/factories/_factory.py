@@ -16,7 +16,7 @@ from fixturekit.factories._build import OMIT, Build, FactoryClass, register, reg
 from fixturekit.factories._declarations import Declaration, PostBuild, Traits
 from fixturekit.factories._models import model_kind
 from fixturekit.factories._persistence import flush, resolve_session
-from fixturekit.factories._plan import Plan
+from fixturekit.factories._plan import FILL_OPTIONAL, Plan
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +26,7 @@ __all__ = ["Factory", "SubFactory", "factory_for"]
 
 T = TypeVar("T")
 
-_OPTIONS = ("locale", "register")
+_OPTIONS = ("fill_optional", "locale", "register")
 _MAX_DEPTH = 20
 
 #: Factories made on the fly for models no factory was declared for.
@@ -76,12 +76,16 @@ class Factory(Generic[T]):
     * ``locale``: Faker locale of this factory's values (default ``"en_US"``).
     * ``register``: make this the factory other factories use for ``T`` (nested fields,
       SQLAlchemy relationships and foreign keys). Default True; the first one wins.
+    * ``fill_optional``: give optional fields (``X | None``, nullable columns, keys that
+      may be missing) values too. Default False: they are None, or the model's default
+      when it has one. One call asks for it with ``build(fill_optional=True)``.
     """
 
     _fk_model: ClassVar[type | None] = None
     _fk_name: ClassVar[str] = "Factory"
     _fk_key: ClassVar[str] = ""
     _fk_locale: ClassVar[str] = "en_US"
+    _fk_fill_optional: ClassVar[bool] = False
     _fk_declared: ClassVar[dict[str, Any]] = {}
     _fk_traits: ClassVar[dict[str, dict[str, Any]]] = {}
     _fk_hooks: ClassVar[dict[str, PostBuild]] = {}
@@ -119,6 +123,10 @@ class Factory(Generic[T]):
             cls._fk_model = model
         cls._fk_name = cls.__qualname__
         cls._fk_key = f"{cls.__module__}.{cls.__qualname__}"
+        if "fill_optional" in options:
+            cls._fk_fill_optional = check_bool(
+                options["fill_optional"], f"{cls.__qualname__}: the class option fill_optional"
+            )
         locale = options.get("locale")
         if locale is not None:
             if not isinstance(locale, str) or not locale:
@@ -185,12 +193,24 @@ class Factory(Generic[T]):
                 "probably requires itself (declare the field on the factory to stop the chain)"
             )
         what = what or f"{cls.__qualname__}.build()"
+        fill = cls._fk_fill_optional
+        if FILL_OPTIONAL in overrides and FILL_OPTIONAL not in plan.sources:
+            overrides = dict(overrides)
+            fill = check_bool(overrides.pop(FILL_OPTIONAL), f"{what}: fill_optional")
         fields, more_nested, hooks = plan.split(overrides, what)
         if nested:
             for key, value in nested.items():
                 more_nested.setdefault(key, {}).update(value)
         build = Build(
-            cls, plan.sources_with(fields), state, fields, more_nested, session, after, depth, now
+            cls,
+            plan.sources_with(fields, fill),
+            state,
+            fields,
+            more_nested,
+            session,
+            after,
+            depth,
+            now,
         )
         get = build.get
         values = {}

@@ -14,16 +14,19 @@ from collections.abc import Callable
 from typing import Any, get_args, get_origin
 
 from fixturekit.factories import _random
-from fixturekit.factories._build import Gen
+from fixturekit.factories._build import OMIT, Gen
 
 __all__ = [
     "FieldSpec",
     "ModelInfo",
     "cached_info",
+    "default_gen",
     "is_union",
     "jsonable",
     "model_kind",
     "nested_model",
+    "none_gen",
+    "optional_empty",
     "strip_annotated",
 ]
 
@@ -36,6 +39,9 @@ class FieldSpec:
     key: str  # the key of the constructor input (an alias for some pydantic fields)
     gen: Gen | None  # None: leave it out
     nested: type | None = None  # a model type the field holds (for name__field overrides)
+    #: For an optional field (one that may be None or left out): what it gets unless
+    #: optional fields are filled (None, or OMIT for the model's own default).
+    empty: Gen | None = None
 
 
 @dataclasses.dataclass
@@ -117,6 +123,30 @@ def nested_model(annotation: Any) -> type | None:
             if found is not None:
                 return found
     return None
+
+
+def none_gen(b: Any) -> Any:
+    return None
+
+
+def default_gen(b: Any) -> Any:
+    return OMIT
+
+
+def admits_none(annotation: Any) -> bool:
+    """True for ``X | None``, ``Optional[X]`` (inside ``Annotated`` too) and ``None``."""
+    annotation = strip_annotated(annotation)
+    if annotation is None or annotation is type(None):
+        return True
+    return is_union(annotation) and any(admits_none(a) for a in get_args(annotation))
+
+
+def optional_empty(annotation: Any, has_default: bool) -> Gen | None:
+    """`FieldSpec.empty` for a field of this type: None for an optional field without a
+    default, the model's default (OMIT) for one with a default, None (not optional) else."""
+    if not admits_none(annotation):
+        return None
+    return default_gen if has_default else none_gen
 
 
 def strip_annotated(annotation: Any) -> Any:

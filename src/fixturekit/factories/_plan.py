@@ -14,7 +14,11 @@ from fixturekit.factories._build import OMIT, Gen, did_you_mean, names
 from fixturekit.factories._declarations import Declaration, PostBuild
 from fixturekit.factories._models import ModelInfo
 
-__all__ = ["Plan"]
+__all__ = ["FILL_OPTIONAL", "Plan"]
+
+#: The keyword of every build call that fills optional fields (unless the model has a
+#: field of that name).
+FILL_OPTIONAL = "fill_optional"
 
 
 def _declared_source(declaration: Declaration[Any], name: str) -> Gen:
@@ -59,21 +63,35 @@ class Plan:
         fields = self.info.fields
         unknown = [name for name in declared if name not in fields]
         if unknown:
+            options = [n for n in unknown if n in (FILL_OPTIONAL, "locale", "register")]
+            if options:
+                raise FactoryError(
+                    f"{owner} declares {names(options)} as a field, and {model.__qualname__} "
+                    f"has no such field; class options go in the class statement: "
+                    f"class {owner}(fk.Factory[{model.__qualname__}], {options[0]}=...)"
+                )
             raise FactoryError(
                 f"{owner} declares {names(unknown)}, which "
                 f"{model.__qualname__} has no field of{did_you_mean(unknown[0], fields)}; "
                 f"its fields are: {', '.join(fields)}"
             )
+        #: The field generators: optional fields get None (or their default) ...
         self.sources: dict[str, Gen] = {}
+        #: ... unless optional fields are filled (``fill_optional=True``).
+        self.filled: dict[str, Gen] = {}
         self.keys: list[tuple[str, str]] = []
         for name, spec in fields.items():
             if name in declared:
-                self.sources[name] = _source(declared[name], name)
+                source = _source(declared[name], name)
             elif spec.gen is not None:
-                self.sources[name] = spec.gen
+                source = spec.gen
             else:
-                self.sources[name] = _omitted
+                source = _omitted
+            self.filled[name] = source
+            self.sources[name] = source if spec.empty is None or name in declared else spec.empty
             self.keys.append((name, spec.key))
+        if self.filled == self.sources:
+            self.filled = self.sources
         self.traits = traits
         self.hooks = hooks
         for name in list(self.traits) + list(self.hooks):
@@ -89,12 +107,16 @@ class Plan:
             if spec.nested is not None or _nests(declared.get(name))
         }
         self.valid = list(fields) + list(self.traits) + list(self.hooks)
+        if FILL_OPTIONAL not in fields:
+            self.valid.append(FILL_OPTIONAL)
 
-    def sources_with(self, overrides: dict[str, Any]) -> dict[str, Gen]:
-        """The field generators with ``overrides`` (values or declarations) in place."""
+    def sources_with(self, overrides: dict[str, Any], fill: bool) -> dict[str, Gen]:
+        """The field generators with ``overrides`` (values or declarations) in place;
+        ``fill``: optional fields get values too."""
+        base = self.filled if fill else self.sources
         if not overrides:
-            return self.sources
-        sources = dict(self.sources)
+            return base
+        sources = dict(base)
         for name, value in overrides.items():
             sources[name] = _source(value, name)
         return sources

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import types as sat
 
 from fixturekit.factories._build import OMIT, Build, Gen, factory_for_table, registered_factory
-from fixturekit.factories._models import FieldSpec, ModelInfo, cached_info, jsonable
+from fixturekit.factories._models import FieldSpec, ModelInfo, cached_info, jsonable, none_gen
 from fixturekit.factories._types import Owner, infer, unique
 
 __all__ = ["sqlalchemy_info"]
@@ -164,6 +164,7 @@ def sqlalchemy_info(model: type) -> ModelInfo:
         column = prop.columns[0]
         key = prop.key
         gen: Gen | None = None
+        empty: Gen | None = None
         if not isinstance(column, sa.Column) or column.table is not table:
             pass  # column_property expressions, inherited tables: not set by the factory
         elif column is auto or column.computed is not None or column.identity is not None:
@@ -184,7 +185,9 @@ def sqlalchemy_info(model: type) -> ModelInfo:
             if _is_unique(column, table):
                 length = getattr(_impl(column.type), "length", None)
                 gen = unique(gen, (table.name, column.name), length)
-        fields[key] = FieldSpec(key, key, gen, None)
+            if column.nullable:
+                empty = none_gen  # NULL unless optional columns are filled
+        fields[key] = FieldSpec(key, key, gen, None, empty)
     fields.update(relation_fields)
 
     column_keys = [prop.key for prop in mapper.column_attrs]
