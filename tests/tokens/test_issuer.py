@@ -11,6 +11,7 @@ import json
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -322,8 +323,15 @@ class _OpaqueTokens(ServingFake):
     def jwks(self) -> dict[str, Any]:
         return {"keys": [{"kty": "oct", "kid": "k1"}]}
 
-    def mint(self, sub: str, *, scope: str | None = None, client_id: str) -> str:
-        return f"opaque:{sub}:{scope}:{client_id}"
+    def issue_token(
+        self,
+        sub: str,
+        *,
+        claims: Mapping[str, Any],
+        audience: str | list[str] | None = None,
+        typ: str = "JWT",
+    ) -> str:
+        return f"opaque:{sub}:{claims.get('scope')}:{claims['client_id']}"
 
 
 def test_the_issuer_serves_any_token_source_not_only_a_minter() -> None:

@@ -161,15 +161,20 @@ def check_claims(claims: dict[str, Any]) -> None:
             )
 
 
-def check_credentials(given: object, what: str) -> dict[str, str] | None:
-    """``serve()``'s ``clients=`` / ``users=``: None, or a map of names to passwords."""
+def check_credentials(
+    given: object, what: str, *, public: bool = False
+) -> dict[str, str | None] | None:
+    """``serve()``'s ``clients=`` / ``users=``: None, or a map of names to passwords
+    (for ``clients=``, None as a password is a public client that sends no secret)."""
     if given is None:
         return None
     if isinstance(given, Mapping) and all(
-        isinstance(k, str) and isinstance(v, str) for k, v in given.items()
+        isinstance(k, str) and k and (isinstance(v, str) or (public and v is None))
+        for k, v in given.items()
     ):
         return dict(given)
+    public_hint = " (None for a public client)" if public else ""
     raise TypeError(
-        f"serve()'s {what}= must map names to passwords (str to str), "
+        f"serve()'s {what}= must map names to passwords (str to str{public_hint}), "
         f"e.g. {{'svc': 's3cret'}}, not {given!r}"
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -48,7 +49,14 @@ class TokenSource(ServedOwner, Protocol):
     @property
     def expires_in(self) -> timedelta: ...
 
-    def mint(self, sub: str, *, scope: str | None = None, client_id: str) -> str: ...
+    def issue_token(
+        self,
+        sub: str,
+        *,
+        claims: Mapping[str, Any],
+        audience: str | list[str] | None = None,
+        typ: str = "JWT",
+    ) -> str: ...
 
     def record(self, message: str, /, **data: Any) -> object: ...
 
@@ -72,6 +80,12 @@ def discovery_document(
     document["subject_types_supported"] = ["public"]
     document["id_token_signing_alg_values_supported"] = [algorithm]
     return document
+
+
+def same_secret(given: str | None, expected: str) -> bool:
+    """Whether ``given`` is ``expected``, compared in constant time."""
+    offered = (given or "").encode("utf-8")
+    return hmac.compare_digest(offered, expected.encode("utf-8")) and given is not None
 
 
 class _OAuthError(Exception):
@@ -127,9 +141,10 @@ class _Handler(LoopbackHandler):
                 f"token endpoint refused the request: {error.error}: {error.description}",
                 error=error.error,
             )
-            self._send_error(error)
+            self._send_error(error, no_cache=True)
         else:
-            self._send_json(200, body)
+            # RFC 6749 section 5.1: token responses are never cached.
+            self._send_json(200, body, no_cache=True)
 
     # --- the token endpoint ------------------------------------------------------------
 
@@ -201,11 +216,7 @@ class _Handler(LoopbackHandler):
                 "invalid_client" if basic else "invalid_request",
                 "no client_id: send it with HTTP Basic or as a form field",
             )
-        clients = issuer.clients
-        if clients is not None and clients.get(client_id) != client_secret:
-            raise _OAuthError(
-                401, "invalid_client", f"unknown client {client_id!r} or wrong client secret"
-            )
+        issuer.authenticate(client_id, client_secret)
         scope = form.get("scope") or None
         if grant == "password":
             username = form.get("username")
@@ -215,13 +226,18 @@ class _Handler(LoopbackHandler):
                     400, "invalid_request", "the password grant needs username and password"
                 )
             users = issuer.users
-            if users is not None and users.get(username) != password:
-                raise _OAuthError(400, "invalid_grant", "wrong username or password")
+            if users is not None:
+                expected = users.get(username)
+                if not same_secret(password, expected or "") or expected is None:
+                    raise _OAuthError(400, "invalid_grant", "wrong username or password")
             subject = username
         else:
             subject = client_id
         minter = issuer.minter
-        token = minter.mint(subject, scope=scope, client_id=client_id)
+        claims: dict[str, Any] = {"client_id": client_id}
+        if scope:
+            claims["scope"] = scope
+        token = minter.issue_token(subject, claims=claims, typ=issuer.access_token_typ)
         lifetime = int(minter.expires_in.total_seconds())
         minter.record(
             f"token endpoint: {grant} grant for {subject!r}"
@@ -242,13 +258,17 @@ class _Handler(LoopbackHandler):
 
     # --- responses ---------------------------------------------------------------------
 
-    def _send_json(self, status: int, body: Mapping[str, Any]) -> None:
-        headers = {"WWW-Authenticate": 'Basic realm="fixturekit"'} if status == 401 else None
+    def _send_json(self, status: int, body: Mapping[str, Any], *, no_cache: bool = False) -> None:
+        headers = {"WWW-Authenticate": 'Basic realm="fixturekit"'} if status == 401 else {}
+        if no_cache:
+            headers["Pragma"] = "no-cache"
         self.send_json(status, body, headers)
 
-    def _send_error(self, error: _OAuthError) -> None:
+    def _send_error(self, error: _OAuthError, *, no_cache: bool = False) -> None:
         self._send_json(
-            error.status, {"error": error.error, "error_description": error.description}
+            error.status,
+            {"error": error.error, "error_description": error.description},
+            no_cache=no_cache,
         )
 
 
@@ -266,13 +286,40 @@ class IssuerServer(ServedAPI):
         self,
         minter: TokenSource,
         *,
-        clients: Mapping[str, str] | None = None,
-        users: Mapping[str, str] | None = None,
+        clients: Mapping[str, str | None] | None = None,
+        users: Mapping[str, str | None] | None = None,
+        at_jwt: bool = False,
     ) -> None:
         super().__init__(minter)
         self.minter = minter
         self.clients = None if clients is None else dict(clients)
         self.users = None if users is None else dict(users)
+        #: The header ``typ`` of access tokens: ``at+jwt`` (RFC 9068) or ``JWT``.
+        self.access_token_typ = "at+jwt" if at_jwt else "JWT"
+
+    def authenticate(self, client_id: str, client_secret: str | None) -> None:
+        """Refuse (401 ``invalid_client``) a client that is not registered, or whose
+        secret is wrong; without registered clients every client is accepted."""
+        clients = self.clients
+        if clients is None:
+            return
+        if client_id not in clients:
+            raise _OAuthError(
+                401,
+                "invalid_client",
+                f"unknown client {client_id!r}; the registered clients are "
+                f"{', '.join(sorted(clients))}",
+            )
+        expected = clients[client_id]
+        if expected is None:
+            if client_secret:
+                raise _OAuthError(
+                    401,
+                    "invalid_client",
+                    f"{client_id!r} is a public client: it authenticates with no secret",
+                )
+        elif not same_secret(client_secret, expected):
+            raise _OAuthError(401, "invalid_client", f"wrong client secret for {client_id!r}")
 
     @property
     def jwks_uri(self) -> str:

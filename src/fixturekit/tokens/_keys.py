@@ -229,12 +229,14 @@ class Signer:
 
     __slots__ = ("_algorithm", "_key", "_prefix", "alg", "kid")
 
-    def __init__(self, material: KeyMaterial, alg: str, kid: str | None = None) -> None:
+    def __init__(
+        self, material: KeyMaterial, alg: str, kid: str | None = None, *, typ: str = "JWT"
+    ) -> None:
         self.alg = alg
         self.kid = material.kid if kid is None else kid
         self._algorithm = algorithm_object(alg)
         self._key = self._algorithm.prepare_key(material.private)
-        header = {"alg": alg, "kid": self.kid, "typ": "JWT"}
+        header = {"alg": alg, "kid": self.kid, "typ": typ}
         self._prefix = encode_segment(header) + b"."
 
     def sign(self, claims: dict[str, Any]) -> str:

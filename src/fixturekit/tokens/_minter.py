@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 
-from fixturekit._internal.checks import keywords
+from fixturekit._internal.checks import check_bool, keywords
 from fixturekit.clock import Clock
 from fixturekit.harness import Fake, ServingFake, Timeline
 from fixturekit.tokens import _checks
@@ -114,6 +114,7 @@ class TokenMinter(ServingFake, BadTokens):
         self._expires_in = _checks.check_lifetime(expires_in)
         self._lifetime_seconds = int(self._expires_in.total_seconds())
         self._stranger: KeyMaterial | None = None
+        self._typed: dict[str, Signer] = {}
         material = own if own is not None else lease(self._algorithm, self)
         self._keys: list[_PublishedKey] = [
             _PublishedKey(material, Signer(material, self._algorithm))
@@ -273,7 +274,38 @@ class TokenMinter(ServingFake, BadTokens):
             payload.update(claims)
         return payload
 
-    def _sign(self, payload: dict[str, Any], message: str, signer: Signer | None = None) -> str:
+    def issue_token(
+        self,
+        sub: str,
+        *,
+        claims: Mapping[str, Any],
+        audience: str | list[str] | None = None,
+        typ: str = "JWT",
+    ) -> str:
+        """A token as the issuer (`serve`) hands it out: `mint`'s claims plus ``claims``
+        (which may include ``scope``, ``client_id``, ``nonce``...), for ``audience``
+        instead of the minter's when given (an ID token's ``aud`` is the client id), with
+        header ``typ`` (``at+jwt`` for RFC 9068 access tokens)."""
+        payload = self._claims(sub, None, None, None, {})
+        if audience is not None:
+            payload["aud"] = audience
+        payload.update(claims)
+        if typ == "JWT":
+            return self._sign(payload, f"issued token for {sub!r}")
+        signer = self._typed.get(typ)
+        if signer is None or signer.kid != self.kid:
+            material = self._current.material
+            signer = self._typed[typ] = Signer(material, self._algorithm, typ=typ)
+        return self._sign(payload, f"issued {typ} token for {sub!r}", signer, track=True)
+
+    def _sign(
+        self,
+        payload: dict[str, Any],
+        message: str,
+        signer: Signer | None = None,
+        *,
+        track: bool = False,
+    ) -> str:
         key = self._current
         try:
             token = (signer or key.signer).sign(payload)
@@ -283,7 +315,7 @@ class TokenMinter(ServingFake, BadTokens):
                 "None, lists and dicts of those (datetimes as int(dt.timestamp()))"
             ) from None
         exp = payload.get("exp")
-        if signer is None and type(exp) is int and exp > key.last_exp:
+        if (signer is None or track) and type(exp) is int and exp > key.last_exp:
             key.last_exp = exp
         self.record(message, sub=payload.get("sub"), jti=payload.get("jti"), exp=exp)
         return token
@@ -385,21 +417,29 @@ class TokenMinter(ServingFake, BadTokens):
     def serve(
         self,
         *,
-        clients: Mapping[str, str] | None = None,
+        clients: Mapping[str, str | None] | None = None,
         users: Mapping[str, str] | None = None,
+        at_jwt: bool = False,
     ) -> IssuerServer:
         """A fake OIDC issuer on 127.0.0.1: ``with minter.serve() as issuer_url:``.
 
         It serves ``/.well-known/openid-configuration``, the JWKS at
         ``/.well-known/jwks.json`` and a token endpoint at ``/token`` (``client_credentials``
         and ``password`` grants, form-encoded). While it runs, the minter's `issuer`
-        is ``issuer_url``. ``clients`` (client id → secret) and ``users`` (username →
-        password) make the token endpoint check credentials; without them it accepts any.
+        is ``issuer_url``.
+
+        ``clients`` (client id → secret, or None for a public client that sends no
+        secret) registers the clients: any other client id is refused with 401
+        ``invalid_client``, secrets are compared in constant time. ``users`` (username →
+        password) checks the ``password`` grant. Without them any client and any
+        password is accepted. ``at_jwt=True`` hands out RFC 9068 access tokens (header
+        ``typ`` ``at+jwt``).
         """
         return IssuerServer(
             self,
-            clients=_checks.check_credentials(clients, "clients"),
+            clients=_checks.check_credentials(clients, "clients", public=True),
             users=_checks.check_credentials(users, "users"),
+            at_jwt=check_bool(at_jwt, "at_jwt"),
         )
 
     def mock_jwks(self, fake_http: HTTPRoutes) -> str:
