@@ -37,8 +37,12 @@ def test_module_level_api_creates_a_customer_and_reads_it_back(
     assert modified.metadata.to_dict() == {"tier": "gold"}
     deleted = stripe.Customer.delete(created.id)
     assert deleted.deleted is True
+    # Stripe answers a deleted customer's id with its deletion stub, not a 404 ...
+    gone = stripe.Customer.retrieve(created.id)
+    assert gone.to_dict() == {"id": created.id, "object": "customer", "deleted": True}
+    # ... and refuses to change it.
     with pytest.raises(stripe.InvalidRequestError) as raised:
-        stripe.Customer.retrieve(created.id)
+        stripe.Customer.modify(created.id, name="Ada L.")
     assert raised.value.http_status == 404
 
 

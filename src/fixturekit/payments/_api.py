@@ -41,6 +41,7 @@ _EXPANDABLE = frozenset(
         "payment_intent",
         "charge",
         "default_payment_method",
+        "balance_transaction",
     }
 )
 
@@ -164,11 +165,15 @@ class _StripeHandler(LoopbackHandler):
     def _handle(self, method: str) -> None:
         split = urlsplit(self.path)
         path = split.path.rstrip("/") or "/"
-        headers = {"Stripe-Version": self.headers.get("Stripe-Version") or API_VERSION}
+        request_id = self.payments.new_request_id()
+        headers = {
+            "Stripe-Version": self.headers.get("Stripe-Version") or API_VERSION,
+            "Request-Id": request_id,
+        }
         try:
             self._authenticate()
             raw = self._raw_params(method, split.query)
-            body, replayed = self._dispatch(method, path, raw)
+            body, replayed = self._dispatch(method, path, raw, request_id)
         except _Reply as reply:
             self._send_error(method, path, reply.error, headers)
             return
@@ -179,7 +184,6 @@ class _StripeHandler(LoopbackHandler):
         except PaymentsError as error:
             self._send_error(method, path, error, headers)
             return
-        headers["Request-Id"] = f"req_{self.payments._random(14)}"
         if replayed:
             headers["Idempotent-Replayed"] = "true"
         key = self.headers.get("Idempotency-Key")
@@ -262,11 +266,13 @@ class _StripeHandler(LoopbackHandler):
             )
         )
 
-    def _dispatch(self, method: str, path: str, raw: dict[str, Any]) -> tuple[Any, bool]:
+    def _dispatch(
+        self, method: str, path: str, raw: dict[str, Any], request_id: str
+    ) -> tuple[Any, bool]:
         operation, target = self._route(method, path)
         params, expand = _decode(raw, operation.params)
         key = self.headers.get("Idempotency-Key") or None if method != "GET" else None
-        result, replayed = perform(self.payments, operation, target, params, key)
+        result, replayed = perform(self.payments, operation, target, params, key, request_id)
         return self._expand(result, expand), replayed
 
     def _expand(self, body: Any, paths: list[str]) -> Any:

@@ -55,6 +55,43 @@ def _asks_authentication(card: TestCard | None, method: dict[str, Any], off_sess
     return False
 
 
+def _card_details(card: dict[str, Any], authorized: int | None) -> dict[str, Any]:
+    """A charge's ``payment_method_details.card`` from its payment method's card."""
+    return {
+        "amount_authorized": authorized,
+        "authorization_code": None if authorized is None else "123456",
+        "brand": card["brand"],
+        "checks": copy(card["checks"]),
+        "country": card["country"],
+        "exp_month": card["exp_month"],
+        "exp_year": card["exp_year"],
+        "extended_authorization": {"status": "disabled"},
+        "fingerprint": card["fingerprint"],
+        "funding": card["funding"],
+        "incremental_authorization": {"status": "unavailable"},
+        "installments": None,
+        "last4": card["last4"],
+        "mandate": None,
+        "multicapture": {"status": "unavailable"},
+        "network": card["brand"],
+        "network_token": {"used": False},
+        "network_transaction_id": None,
+        "overcapture": {"maximum_amount_capturable": authorized or 0, "status": "unavailable"},
+        "regulated_status": card["regulated_status"],
+        "three_d_secure": None,
+        "transaction_link_id": None,
+        "wallet": None,
+    }
+
+
+def _bypasses_pending(card: TestCard | None) -> bool:
+    """Whether the funds of a charge skip the pending balance (``pm_card_bypassPending``)."""
+    return card is not None and card.tokens[:1] in (
+        ("bypassPending",),
+        ("bypassPendingInternational",),
+    )
+
+
 def _outcome(
     network_status: str, reason: str | None, risk_level: str, message: str, kind: str
 ) -> dict[str, Any]:
@@ -176,12 +213,16 @@ class Charging(PaymentMethods):
         self, intent: dict[str, Any], method: dict[str, Any], *, paid: bool
     ) -> dict[str, Any]:
         card = method["card"]
+        ident = self._new_id("ch")
         charge = {
-            "id": self._new_id("ch"),
+            "id": ident,
             "object": "charge",
             "amount": intent["amount"],
             "amount_captured": 0,
             "amount_refunded": 0,
+            "application": None,
+            "application_fee": None,
+            "application_fee_amount": None,
             "balance_transaction": None,
             "billing_details": copy(method["billing_details"]),
             "calculated_statement_descriptor": intent["statement_descriptor"] or "FIXTUREKIT",
@@ -191,31 +232,40 @@ class Charging(PaymentMethods):
             "customer": intent["customer"],
             "description": intent["description"],
             "disputed": False,
+            "failure_balance_transaction": None,
             "failure_code": None,
             "failure_message": None,
+            "fraud_details": {},
             "livemode": False,
             "metadata": copy(intent["metadata"]),
+            "on_behalf_of": None,
             "outcome": None,
             "paid": paid,
             "payment_intent": intent["id"],
             "payment_method": method["id"],
             "payment_method_details": {
-                "card": {
-                    "brand": card["brand"],
-                    "checks": copy(card["checks"]),
-                    "country": card["country"],
-                    "exp_month": card["exp_month"],
-                    "exp_year": card["exp_year"],
-                    "fingerprint": card["fingerprint"],
-                    "funding": card["funding"],
-                    "last4": card["last4"],
-                    "network": card["brand"],
-                },
+                "card": _card_details(card, intent["amount"] if paid else None),
                 "type": "card",
             },
             "receipt_email": intent["receipt_email"],
+            "receipt_number": None,
+            "receipt_url": f"https://pay.stripe.com/receipts/payment/{ident}",
             "refunded": False,
+            "refunds": {
+                "object": "list",
+                "data": [],
+                "has_more": False,
+                "url": f"/v1/charges/{ident}/refunds",
+            },
+            "review": None,
+            "shipping": copy(intent["shipping"]),
+            "source": None,
+            "source_transfer": None,
+            "statement_descriptor": intent["statement_descriptor"],
+            "statement_descriptor_suffix": intent["statement_descriptor_suffix"],
             "status": "succeeded" if paid else "failed",
+            "transfer_data": None,
+            "transfer_group": None,
         }
         intent["latest_charge"] = charge["id"]
         return self._store(charge)
@@ -306,7 +356,9 @@ class Charging(PaymentMethods):
         else:
             charge["captured"] = True
             charge["amount_captured"] = charge["amount"]
-            charge["balance_transaction"] = self._new_id("txn")
+            charge["balance_transaction"] = self._balance_transaction(
+                charge, charge["amount"], "charge", available=_bypasses_pending(test_card)
+            )
             intent["status"] = "succeeded"
             intent["amount_received"] = intent["amount"]
             self._emit("charge.succeeded", charge, f"{charge['id']} {amount} captured")
@@ -374,7 +426,12 @@ class Charging(PaymentMethods):
         charge = self._objects[intent["latest_charge"]]
         charge["captured"] = True
         charge["amount_captured"] = amount
-        charge["balance_transaction"] = self._new_id("txn")
+        charge["balance_transaction"] = self._balance_transaction(
+            charge,
+            amount,
+            "charge",
+            available=_bypasses_pending(self._cards.get(charge["payment_method"])),
+        )
         intent["status"] = "succeeded"
         intent["amount_capturable"] = 0
         intent["amount_received"] = amount

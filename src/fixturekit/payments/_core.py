@@ -149,6 +149,11 @@ class PaymentsCore(ServingFake):
         assert self._webhook_secret is not None  # set by reset()
         return self._webhook_secret
 
+    def new_request_id(self) -> str:
+        """A fresh ``req_...`` id (seeded, like every id)."""
+        with self._lock:
+            return "req_" + self._random(14)
+
     def _random(self, length: int) -> str:
         choice = self._rng.choice
         return "".join([choice(_ALPHABET) for _ in range(length)])
@@ -219,6 +224,46 @@ class PaymentsCore(ServingFake):
             page = items[:limit]
             return [snapshot(obj) for obj in page], len(items) > limit
 
+    def _balance_transaction(
+        self, source: dict[str, Any], amount: int, kind: str, *, available: bool = False
+    ) -> str:
+        """Store the balance transaction of a captured charge (``kind="charge"``: Stripe's
+        standard 2.9% + 30 fee, available two days later) or of a refund; its id."""
+        currency = source["currency"]
+        fee = 0
+        if kind == "charge":
+            fee = round(amount * 0.029) + (30 if _cards.decimals(currency) == 2 else 0)
+        now = self._now()
+        txn = {
+            "id": self._new_id("txn"),
+            "object": "balance_transaction",
+            "amount": amount,
+            "available_on": now if available or kind != "charge" else now + 2 * 86400,
+            "balance_type": "payments",
+            "created": now,
+            "currency": currency,
+            "description": source.get("description"),
+            "exchange_rate": None,
+            "fee": fee,
+            "fee_details": [
+                {
+                    "amount": fee,
+                    "application": None,
+                    "currency": currency,
+                    "description": "Stripe processing fees",
+                    "type": "stripe_fee",
+                }
+            ]
+            if fee
+            else [],
+            "net": amount - fee,
+            "reporting_category": kind,
+            "source": source["id"],
+            "status": "available" if available or kind != "charge" else "pending",
+            "type": kind,
+        }
+        return str(self._store(txn)["id"])
+
     # --- events ------------------------------------------------------------------------
 
     def _emit(
@@ -273,11 +318,14 @@ class PaymentsCore(ServingFake):
         params: Mapping[str, Any],
         idempotency_key: str | None,
         run: Callable[[], dict[str, Any]],
+        request_id: str | None = None,
     ) -> tuple[PaymentsObject, bool]:
         """Run ``run`` as ``operation``; returns (snapshot, whether it was a replay).
 
         ``endpoint`` scopes the idempotency key; ``target`` and ``params`` are its
         fingerprint. An error raised past validation is saved under the key too.
+        ``request_id`` is the ``Request-Id`` the HTTP answer carries: the events the
+        operation emits name it in ``request.id``.
         """
         with self._lock:
             key, fingerprint = None, ""
@@ -291,7 +339,8 @@ class PaymentsCore(ServingFake):
                 if saved is not None:
                     return self._replay(saved, key, endpoint, fingerprint), True
             failure = self._take_failure(operation, api_level=True)
-            self._request = {"id": "req_" + self._random(14), "idempotency_key": key}
+            request_id = request_id or self.new_request_id()
+            self._request = {"id": request_id, "idempotency_key": key}
             try:
                 if failure is not None and failure.code != "api_connection_error":
                     raise failure.error()

@@ -50,6 +50,7 @@ class Customers(PaymentMethods):
             "livemode": False,
             "metadata": meta,
             "name": name,
+            "next_invoice_sequence": 1,
             "phone": phone,
             "preferred_locales": [],
             "shipping": None,
@@ -111,7 +112,8 @@ class Customers(PaymentMethods):
         for method in self._by_type["payment_method"].values():
             if method["customer"] == ident:
                 method["customer"] = None
-        del self._objects[ident]
         del self._by_type["customer"][ident]
+        # What retrieving it answers from now on, as Stripe does (200, not 404).
+        self._objects[ident] = {"id": ident, "object": "customer", "deleted": True}
         self._emit("customer.deleted", customer, f"customer {ident}")
         return {"id": ident, "object": "customer", "deleted": True}

@@ -63,11 +63,12 @@ class PaymentIntents(Charging):
                 code="payment_intent_unexpected_state",
             )
         ident = self._new_id("pi")
-        intent = {
+        intent: dict[str, Any] = {
             "id": ident,
             "object": "payment_intent",
             "amount": value,
             "amount_capturable": 0,
+            "amount_details": {"tip": {}},
             "amount_received": 0,
             "application": None,
             "application_fee_amount": None,
@@ -80,14 +81,18 @@ class PaymentIntents(Charging):
             "created": self._now(),
             "currency": currency,
             "customer": None if owner is None else owner["id"],
+            "customer_account": None,
             "description": description,
+            "excluded_payment_method_types": None,
             "last_payment_error": None,
             "latest_charge": None,
             "livemode": False,
+            "managed_payments": {"enabled": False},
             "metadata": merge_metadata({}, metadata),
             "next_action": None,
             "on_behalf_of": None,
             "payment_method": None if method is None else method["id"],
+            "payment_method_configuration_details": None,
             "payment_method_options": {"card": {"request_three_d_secure": "automatic"}},
             "payment_method_types": payment_method_types or ["card"],
             "processing": None,

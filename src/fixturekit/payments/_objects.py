@@ -19,6 +19,7 @@ PREFIXES = {
     "ch": "charge",
     "re": "refund",
     "evt": "event",
+    "txn": "balance_transaction",
 }
 
 

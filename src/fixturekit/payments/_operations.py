@@ -13,6 +13,7 @@ lists) are not methods of the fake.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -90,6 +91,7 @@ def perform(
     target: str | None,
     given: Mapping[str, Any],
     idempotency_key: str | None = None,
+    request_id: str | None = None,
 ) -> tuple[PaymentsObject, bool]:
     """Run ``operation`` on ``fake``: (the result's snapshot, whether it was replayed)."""
     return fake._invoke(
@@ -99,6 +101,7 @@ def perform(
         given,
         idempotency_key,
         lambda: operation.run(fake, target, given),
+        request_id,
     )
 
 
@@ -153,12 +156,15 @@ def _list(path: str, kind: str, *filters: Param) -> Operation:
         if owner is not None:
             where["customer"] = fake._get(owner, "customer", "id", status=404)["id"]
             url = path.replace("{id}", owner)
+        if "customer" in where:
+            fake._get(where["customer"], "customer", "customer")
         types = where.pop("types", None)
+        if types is not None:
+            where["type"] = types
+        tests = {name: _matcher(value) for name, value in where.items()}
 
         def wanted(obj: dict[str, Any]) -> bool:
-            if types is not None and obj.get("type") not in types:
-                return False
-            return all(obj.get(name) == value for name, value in where.items())
+            return all(test(obj.get(name)) for name, test in tests.items())
 
         data, has_more = fake._list(
             kind,
@@ -171,6 +177,18 @@ def _list(path: str, kind: str, *filters: Param) -> Operation:
 
     params = (*_PAGE, *filters)
     return Operation("list", "GET", path, kind, run, params, "{id}" in path, python=False)
+
+
+def _matcher(value: Any) -> Callable[[Any], bool]:
+    """A list filter's test: equality, an event type's ``*`` wildcard
+    (``customer.*``, ``*.succeeded``), a list of either (``types``)."""
+    if isinstance(value, list):
+        tests = [_matcher(item) for item in value]
+        return lambda found: any(test(found) for test in tests)
+    if isinstance(value, str) and "*" in value:
+        pattern = re.compile("^" + ".*".join(re.escape(part) for part in value.split("*")) + "$")
+        return lambda found: isinstance(found, str) and pattern.match(found) is not None
+    return lambda found: bool(found == value)
 
 
 def _str(*names: str) -> tuple[Param, ...]:
@@ -274,6 +292,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     _list("/v1/refunds", "refund", *_str("charge", "payment_intent")),
     _retrieve("/v1/refunds/{id}", "refund"),
+    # balance transactions
+    _retrieve("/v1/balance_transactions/{id}", "balance_transaction"),
     # events
     _list("/v1/events", "event", Param("type", STRING), Param("types", STRINGS)),
     _retrieve("/v1/events/{id}", "event"),

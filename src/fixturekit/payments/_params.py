@@ -232,6 +232,7 @@ def billing_details(value: object, param: str = "billing_details") -> dict[str, 
         "email": None,
         "name": None,
         "phone": None,
+        "tax_id": None,
     }
     if value is None:
         return details
@@ -248,7 +249,7 @@ def billing_details(value: object, param: str = "billing_details") -> dict[str, 
                     code="parameter_unknown",
                 )
             details["address"].update(item)
-        elif key in ("email", "name", "phone"):
+        elif key in ("email", "name", "phone", "tax_id"):
             details[key] = None if item is None else _string(item, f"{param}[{key}]")
         else:
             raise invalid(

@@ -132,8 +132,10 @@ class PaymentMethods(PaymentsCore):
                 "exp_year": exp_year,
                 "fingerprint": _cards.fingerprint(number),
                 "funding": test_card.funding if test_card else "credit",
+                "generated_from": None,
                 "last4": number[-4:],
                 "networks": {"available": [brand], "preferred": None},
+                "regulated_status": "unregulated",
                 "three_d_secure_usage": {
                     "supported": not (test_card and test_card.authentication == "not_supported")
                 },
@@ -141,6 +143,7 @@ class PaymentMethods(PaymentsCore):
             },
             "created": self._now(),
             "customer": None,
+            "customer_account": None,
             "livemode": False,
             "metadata": metadata or {},
             "type": "card",

@@ -7,6 +7,7 @@ from typing import Any
 from fixturekit.errors import InvalidRequestError
 from fixturekit.payments import _cards
 from fixturekit.payments._core import PaymentsCore
+from fixturekit.payments._objects import copy
 from fixturekit.payments._params import invalid, merge_metadata
 
 __all__ = ["REFUND_REASONS", "Refunds"]
@@ -55,13 +56,16 @@ class Refunds(PaymentsCore):
             "id": self._new_id("re"),
             "object": "refund",
             "amount": value,
-            "balance_transaction": self._new_id("txn"),
+            "balance_transaction": None,
             "charge": target["id"],
             "created": self._now(),
             "currency": currency,
+            "customer": target["customer"],
+            "customer_account": None,
             "destination_details": {"card": {"type": "refund"}, "type": "card"},
             "metadata": meta,
             "payment_intent": target["payment_intent"],
+            "payment_method": target["payment_method"],
             "reason": reason,
             "receipt_number": None,
             "source_transfer_reversal": None,
@@ -69,13 +73,20 @@ class Refunds(PaymentsCore):
             "transfer_reversal": None,
         }
         self._store(refund)
+        refund["balance_transaction"] = self._balance_transaction(refund, -value, "refund")
         previous = {"amount_refunded": target["amount_refunded"], "refunded": target["refunded"]}
         target["amount_refunded"] += value
         target["refunded"] = target["amount_refunded"] >= target["amount_captured"]
+        self._sync_refunds(target)
         formatted = _cards.format_amount(value, currency)
         self._emit("refund.created", refund, f"{refund['id']} {formatted} of {target['id']}")
         self._emit("charge.refunded", target, f"{target['id']} {formatted} refunded", previous)
         return refund
+
+    def _sync_refunds(self, charge: dict[str, Any]) -> None:
+        """Bring the charge's embedded ``refunds`` list up to date, newest first."""
+        mine = [r for r in self._by_type["refund"].values() if r["charge"] == charge["id"]]
+        charge["refunds"]["data"] = [copy(refund) for refund in reversed(mine)]
 
     def _refundable(self, payment_intent: str | None, charge: str | None) -> dict[str, Any]:
         """The captured charge a refund of ``charge`` or ``payment_intent`` goes to."""
