@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import ssl
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from email.message import Message
@@ -29,7 +30,7 @@ from fixturekit.mail._compose import (
 )
 from fixturekit.mail._faults import Attempt, Fault, Faults, Sink, make_fault
 from fixturekit.mail._message import Draft, Headers, SentMail, flatten
-from fixturekit.mail._options import DEFAULT_AUTH, check_auth_mechanisms
+from fixturekit.mail._options import DEFAULT_AUTH, check_auth_mechanisms, check_tls
 from fixturekit.mail._patch import SMTPLibPatch
 from fixturekit.mail._received import read_raw
 from fixturekit.mail._server import SharedService, SMTPCaptureServer
@@ -340,18 +341,41 @@ class FakeMailer(Fake):
 
     @keywords
     def smtp_server(
-        self, *, auth_mechanisms: str | Iterable[str] = DEFAULT_AUTH
+        self,
+        *,
+        tls: str | None = None,
+        auth_mechanisms: str | Iterable[str] = DEFAULT_AUTH,
     ) -> SMTPCaptureServer:
         """A real SMTP server on 127.0.0.1 delivering here:
         ``with mailer.smtp_server() as (host, port):``. Needs the ``smtp`` extra.
 
-        ``auth_mechanisms`` are the AUTH mechanisms it advertises, in that order, and
-        accepts with any credentials: among ``"PLAIN"``, ``"LOGIN"``, ``"CRAM-MD5"`` and
-        ``"XOAUTH2"``; PLAIN and LOGIN by default, as common providers; ``()`` offers
-        no AUTH.
+        ``tls`` is None (plain SMTP), ``"starttls"`` (STARTTLS offered, and required
+        before AUTH and MAIL, as on a provider's port 587) or ``"implicit"`` (TLS from
+        the first byte, as ``smtplib.SMTP_SSL`` and port 465 expect); clients that
+        verify trust `ca_file` (or use `ssl_context`). ``auth_mechanisms`` are the AUTH
+        mechanisms it advertises, in that order, and accepts with any credentials: among
+        ``"PLAIN"``, ``"LOGIN"``, ``"CRAM-MD5"`` and ``"XOAUTH2"``; PLAIN and LOGIN by
+        default, as common providers; ``()`` offers no AUTH.
         """
+        mode = check_tls(tls, "smtp_server")
         auth = check_auth_mechanisms(auth_mechanisms, "smtp_server")
-        return SMTPCaptureServer(self._smtp, auth=auth)
+        return SMTPCaptureServer(self._smtp, auth=auth, tls=mode)
+
+    @property
+    def ca_file(self) -> str:
+        """The PEM file of the authority that signed the TLS servers' certificate: what a
+        verifying client trusts (``cafile=``, aiosmtplib's ``cert_bundle=``,
+        ``SSL_CERT_FILE``). Generated once per process."""
+        from fixturekit.mail._tls import certificates
+
+        return certificates().ca_file
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """A new client `ssl.SSLContext` that verifies the TLS servers (host name
+        included) against `ca_file`: ``smtp.starttls(context=mailer.ssl_context())``."""
+        from fixturekit.mail._tls import client_context
+
+        return client_context()
 
     @keywords
     def patch_smtplib(self, *, auth_mechanisms: str | Iterable[str] = DEFAULT_AUTH) -> SMTPLibPatch:

@@ -130,7 +130,9 @@ class SentMail:
         via: how it arrived: ``"direct"``, ``"smtp"`` or ``"smtplib"``.
         server: the ``(host, port)`` the client dialled (None for direct sends).
         login: the AUTH user name the client logged in with, if it did.
-        tls: whether the client used ``SMTP_SSL`` or STARTTLS (patched smtplib only).
+        tls: whether the session was encrypted: TLS on the server (``smtp_server(tls=)``:
+            implicit, or after STARTTLS), or ``SMTP_SSL`` / ``starttls()`` through patched
+            smtplib.
     """
 
     __slots__ = (

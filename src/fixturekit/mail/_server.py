@@ -85,15 +85,26 @@ class SMTPCaptureServer(Lifecycle):
     Made by `FakeMailer.smtp_server`. ``with mailer.smtp_server() as (host, port):``
     (the server unpacks to its address), or `start` / `stop`. It advertises the AUTH
     mechanisms of ``auth_mechanisms`` (PLAIN and LOGIN unless told) and accepts any
-    credentials for them; SMTPUTF8 and 8BITMIME. The port is picked by the kernel and
-    held from bind to close, so parallel test processes never race for it. Leaving
-    closes every connection, the port and, when nothing else of the mailer uses it, the
-    server thread.
+    credentials for them; SMTPUTF8 and 8BITMIME. With ``tls="starttls"`` it offers
+    STARTTLS and requires it before AUTH and MAIL (as providers do on port 587), with
+    ``tls="implicit"`` it speaks TLS from the first byte (``smtplib.SMTP_SSL``, port
+    465); its certificate is signed by the authority of `FakeMailer.ca_file`. The port
+    is picked by the kernel and held from bind to close, so parallel test processes
+    never race for it. Leaving closes every connection, the port and, when nothing else
+    of the mailer uses it, the server thread.
     """
 
-    def __init__(self, shared: SharedService, *, auth: tuple[str, ...] = DEFAULT_AUTH) -> None:
+    def __init__(
+        self,
+        shared: SharedService,
+        *,
+        auth: tuple[str, ...] = DEFAULT_AUTH,
+        tls: str | None = None,
+    ) -> None:
         self._shared = shared
         self.auth_mechanisms = auth
+        #: None, ``"starttls"`` or ``"implicit"``.
+        self.tls = tls
         self._listener: Listener | None = None
         self._address: tuple[str, int] | None = None
 
@@ -118,9 +129,10 @@ class SMTPCaptureServer(Lifecycle):
 
     @property
     def url(self) -> str:
-        """``smtp://127.0.0.1:<port>``."""
+        """``smtp://127.0.0.1:<port>`` (``smtps://`` with implicit TLS)."""
         host, port = self.address
-        return f"smtp://{host}:{port}"
+        scheme = "smtps" if self.tls == "implicit" else "smtp"
+        return f"{scheme}://{host}:{port}"
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.address)
@@ -130,7 +142,12 @@ class SMTPCaptureServer(Lifecycle):
             raise RuntimeError("this SMTP server is already running; enter it once at a time")
         service = self._shared.acquire()
         try:
-            listener = service.listen(auth=self.auth_mechanisms)
+            context = None
+            if self.tls is not None:
+                from fixturekit.mail._tls import server_context
+
+                context = server_context()
+            listener = service.listen(auth=self.auth_mechanisms, tls=self.tls, context=context)
         except BaseException:
             self._shared.release()
             raise

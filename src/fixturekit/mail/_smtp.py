@@ -21,6 +21,7 @@ import base64
 import binascii
 import secrets
 import socket
+import ssl
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -59,12 +60,15 @@ class ConnectionInfo:
     via: str
     #: The (host, port) the client dialled.
     server: tuple[str, int]
-    #: Whether the session is "encrypted" (SMTP_SSL, or after STARTTLS when patched).
+    #: Whether the session is encrypted (TLS on the server, implicit or after STARTTLS;
+    #: for patched smtplib, SMTP_SSL or STARTTLS without a handshake).
     tls: bool = False
     #: Offer STARTTLS (the patched smtplib: it pretends to negotiate TLS).
     offer_starttls: bool = False
     #: The AUTH mechanisms advertised and accepted, in the order EHLO lists them.
     auth: tuple[str, ...] = DEFAULT_AUTH
+    #: Offer real STARTTLS with this server context, and require it before MAIL and AUTH.
+    starttls: ssl.SSLContext | None = field(default=None, repr=False)
     #: The AUTH username, once the client authenticated.
     login: str | None = None
     #: The listener the connection came through (None for a socket pair).
@@ -127,11 +131,19 @@ class _Handler:
         session.host_name = hostname
         if self.info.offer_starttls and not self.info.tls:
             responses.insert(len(responses) - 1, "250-STARTTLS")
-        # The AUTH line in the configured order, or none when no mechanism is offered.
+        # The AUTH line in the configured order, or none when no mechanism is offered,
+        # or (as at providers) while STARTTLS is required and not done yet.
         responses = [line for line in responses if not line.startswith("250-AUTH")]
-        if self.info.auth:
+        if self.info.auth and (self.info.starttls is None or self.info.tls):
             responses.insert(len(responses) - 1, "250-AUTH " + " ".join(self.info.auth))
         return responses
+
+    def handle_STARTTLS(self, server: SMTP, session: Session, envelope: Envelope) -> bool:
+        # Called by aiosmtpd once a real STARTTLS handshake completed; the session has
+        # started over (RFC 3207 4.2).
+        self.info.tls = True
+        self.transaction = None
+        return True
 
     async def handle_MAIL(
         self,
@@ -245,6 +257,8 @@ class _CaptureSMTP(SMTP):
             auth_require_tls=False,
             authenticator=_accept_any,
             auth_exclude_mechanism=[m for m in AUTH_MECHANISMS if m not in handler.info.auth],
+            tls_context=handler.info.starttls,
+            require_starttls=handler.info.starttls is not None,
             loop=loop,
         )
         self._capture_handler = handler
@@ -347,8 +361,18 @@ class CaptureService:
 
     # --- entry points ----------------------------------------------------------------
 
-    def listen(self, *, via: str = "smtp", auth: tuple[str, ...] = DEFAULT_AUTH) -> Listener:
-        """Serve on 127.0.0.1 and a port the kernel picks, held from bind to close."""
+    def listen(
+        self,
+        *,
+        via: str = "smtp",
+        auth: tuple[str, ...] = DEFAULT_AUTH,
+        tls: str | None = None,
+        context: ssl.SSLContext | None = None,
+    ) -> Listener:
+        """Serve on 127.0.0.1 and a port the kernel picks, held from bind to close.
+
+        ``tls`` is None, ``"starttls"`` or ``"implicit"``, with the server ``context``.
+        """
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             # The socket is bound (so the port is ours) before anyone learns the port:
@@ -360,10 +384,20 @@ class CaptureService:
             listener = Listener(host, port)
 
             def factory() -> _CaptureSMTP:
-                info = ConnectionInfo(via, (host, port), auth=auth, listener=listener)
+                info = ConnectionInfo(
+                    via,
+                    (host, port),
+                    tls=tls == "implicit",
+                    auth=auth,
+                    starttls=context if tls == "starttls" else None,
+                    listener=listener,
+                )
                 return self._protocol(info)
 
-            listener.server = self._call(lambda: self._loop.create_server(factory, sock=sock))
+            implicit = context if tls == "implicit" else None
+            listener.server = self._call(
+                lambda: self._loop.create_server(factory, sock=sock, ssl=implicit)
+            )
         except BaseException:
             sock.close()
             raise
@@ -386,13 +420,18 @@ class CaptureService:
 
         self._call(close)
 
-    def socket_pair(self, info: ConnectionInfo) -> socket.socket:
-        """A connected socket whose other end is served as an SMTP session."""
+    def socket_pair(
+        self, info: ConnectionInfo, *, context: ssl.SSLContext | None = None
+    ) -> socket.socket:
+        """A connected socket whose other end is served as an SMTP session (in TLS from
+        the first byte with the server ``context``)."""
         client, served = socket.socketpair()
         try:
             served.setblocking(False)
             self._call(
-                lambda: self._loop.connect_accepted_socket(lambda: self._protocol(info), served)
+                lambda: self._loop.connect_accepted_socket(
+                    lambda: self._protocol(info), served, ssl=context
+                )
             )
         except BaseException:
             client.close()
