@@ -108,11 +108,13 @@ def test_a_nullable_column_is_null_so_a_token_check_finds_no_one(session: Sessio
 
 def test_fill_optional_fills_nullable_columns_per_call_and_per_factory(session: Session) -> None:
     asked = MemberFactory.create(session, fill_optional=True)
-    assert isinstance(asked.token, str) and len(asked.token) <= 32
+    assert isinstance(asked.token, str)
+    assert len(asked.token) <= 32
     assert isinstance(asked.token_expiration, datetime)
     assert isinstance(asked.note, str)
     optioned = FilledMemberFactory.create(session)
-    assert isinstance(optioned.token, str) and isinstance(optioned.note, str)
+    assert isinstance(optioned.token, str)
+    assert isinstance(optioned.note, str)
     assert FilledMemberFactory.build(fill_optional=False).token is None
     batch = MemberFactory.build_batch(3, fill_optional=True)
     assert all(m.token is not None for m in batch)
@@ -130,7 +132,8 @@ def test_a_declared_or_given_value_wins_over_none(session: Session) -> None:
 
 def test_payload_shows_nullable_columns_as_null() -> None:
     body = MemberFactory.payload()
-    assert body["token"] is None and body["token_expiration"] is None
+    assert body["token"] is None
+    assert body["token_expiration"] is None
     assert isinstance(MemberFactory.payload(fill_optional=True)["token"], str)
 
 
@@ -144,12 +147,14 @@ def test_pydantic_optional_fields_are_none_or_their_default() -> None:
 
 def test_pydantic_fill_optional_fills_the_object_and_nested_ones_on_request() -> None:
     profile = ProfileFactory.build(fill_optional=True)
-    assert isinstance(profile.nickname, str) and isinstance(profile.website, str)
+    assert isinstance(profile.nickname, str)
+    assert isinstance(profile.website, str)
     assert profile.motto != "carpe diem"
     assert profile.address is not None
     assert profile.home.floor is None  # nested objects follow their own factory
     deep = ProfileFactory.build(home__fill_optional=True)
-    assert isinstance(deep.home.floor, int) and deep.nickname is None
+    assert isinstance(deep.home.floor, int)
+    assert deep.nickname is None
     body = ProfileFactory.payload(fill_optional=True)
     assert isinstance(body["nickname"], str)
 
@@ -171,9 +176,11 @@ def test_dataclass_attrs_and_typeddict_optional_fields() -> None:
     assert (badge.level, badge.colour) == (None, "gold")
     assert isinstance(BadgeFactory.build(fill_optional=True).level, int)
     event = EventFactory.build()
-    assert event["venue"] is None and "notes" not in event
+    assert event["venue"] is None
+    assert "notes" not in event
     filled = EventFactory.build(fill_optional=True)
-    assert isinstance(filled["venue"], str) and isinstance(filled["notes"], str)
+    assert isinstance(filled["venue"], str)
+    assert isinstance(filled["notes"], str)
 
 
 def test_fill_optional_with_acreate(tmp_path: Path) -> None:
@@ -183,7 +190,8 @@ def test_fill_optional_with_acreate(tmp_path: Path) -> None:
         async with database.async_sandbox():
             plain = await MemberFactory.acreate()
             filled = await MemberFactory.acreate(fill_optional=True)
-            assert plain.token is None and isinstance(filled.token, str)
+            assert plain.token is None
+            assert isinstance(filled.token, str)
             batch = await MemberFactory.acreate_batch(2, fill_optional=True)
             assert all(isinstance(m.note, str) for m in batch)
 
@@ -215,4 +223,5 @@ def test_a_field_named_fill_optional_is_set_by_the_keyword() -> None:
         pass
 
     settings = SettingsFactory.build(fill_optional=True)
-    assert settings.fill_optional is True and settings.theme is None
+    assert settings.fill_optional is True
+    assert settings.theme is None

@@ -26,7 +26,7 @@ from fixturekit.factories._declarations import (
     Traits,
     post_build,
 )
-from fixturekit.factories._factory import Factory, SubFactory
+from fixturekit.factories._factory import Factory, RelatedList, SubFactory
 from fixturekit.factories._fixtures import register_factory
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "Faker",
     "Lazy",
     "PatternError",
+    "RelatedList",
     "Sequence",
     "SubFactory",
     "Traits",

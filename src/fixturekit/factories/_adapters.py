@@ -20,9 +20,9 @@ from fixturekit.factories._models import (
     FieldSpec,
     ModelInfo,
     cached_info,
+    default_gen,
     jsonable,
     model_kind,
-    default_gen,
     nested_model,
     optional_empty,
 )
@@ -41,7 +41,8 @@ def _adapt(model: type) -> ModelInfo:
     if kind is None:
         raise TypeError(
             f"fixturekit factories build pydantic models, dataclasses, attrs classes, "
-            f"TypedDicts and SQLAlchemy mapped classes; {model!r} is none of these"
+            f"TypedDicts, SQLAlchemy mapped classes and SQLModel table models; {model!r} is "
+            "none of these"
         )
     return _ADAPTERS[kind](model)
 
@@ -176,6 +177,16 @@ def _sqlalchemy(model: type) -> ModelInfo:
     return sqlalchemy_info(model)
 
 
+def _sqlmodel(model: type) -> ModelInfo:
+    """A SQLModel table model: the mapped class's columns and relationships decide what
+    is filled (keys, defaults, foreign keys, uniqueness); its pydantic fields (types and
+    ``Field`` constraints) decide the values."""
+    from fixturekit.factories._sqlalchemy import sqlalchemy_info
+
+    typed = _pydantic_fields(model, model.model_fields, True)  # type: ignore[attr-defined]
+    return sqlalchemy_info(model, typed, kind="sqlmodel")
+
+
 _ADAPTERS: dict[str, Callable[[type], ModelInfo]] = {
     "pydantic": _pydantic,
     "pydantic-dataclass": _pydantic_dataclass,
@@ -183,4 +194,5 @@ _ADAPTERS: dict[str, Callable[[type], ModelInfo]] = {
     "attrs": _attrs,
     "typeddict": _typeddict,
     "sqlalchemy": _sqlalchemy,
+    "sqlmodel": _sqlmodel,
 }

@@ -16,13 +16,13 @@ from fixturekit.factories._build import OMIT, Build, FactoryClass, register, reg
 from fixturekit.factories._declarations import Declaration, PostBuild, Traits
 from fixturekit.factories._models import model_kind
 from fixturekit.factories._persistence import flush, resolve_session
-from fixturekit.factories._plan import FILL_OPTIONAL, Plan
+from fixturekit.factories._plan import FILL_OPTIONAL, Plan, children
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.orm import Session
 
-__all__ = ["Factory", "SubFactory", "factory_for"]
+__all__ = ["Factory", "RelatedList", "SubFactory", "factory_for"]
 
 T = TypeVar("T")
 
@@ -117,8 +117,8 @@ class Factory(Generic[T]):
             elif model_kind(model) is None:
                 raise TypeError(
                     f"{cls.__qualname__}: fk.Factory[{getattr(model, '__qualname__', model)}] "
-                    "needs a pydantic model, dataclass, attrs class, TypedDict or SQLAlchemy "
-                    "mapped class"
+                    "needs a pydantic model, dataclass, attrs class, TypedDict, SQLAlchemy "
+                    "mapped class or SQLModel table model"
                 )
             cls._fk_model = model
         cls._fk_name = cls.__qualname__
@@ -406,3 +406,41 @@ class SubFactory(Declaration[Any]):
         overrides = dict(self.overrides)
         overrides.update(build.nested_overrides(name))
         return self.factory._build_nested(build, overrides)
+
+
+class RelatedList(Declaration[list[Any]]):
+    """A list of objects from another factory, for a to-many field:
+    ``heroes = fk.RelatedList(HeroFactory, size=3, secret_name="unknown")``.
+
+    For a SQLAlchemy (or SQLModel) one-to-many relationship the children's foreign key
+    and back-reference are left for the relationship to fill, so each child belongs to
+    the object being made, and ``create`` persists them with it. A call changes the
+    count with an integer (``TeamFactory.create(heroes=5)``) and reaches the children
+    with double underscores (``heroes__age=30``); a list of objects sets them as usual.
+    """
+
+    __slots__ = ("factory", "overrides", "size")
+
+    nests = True
+
+    def __init__(self, factory: type[Factory[Any]], /, size: int = 1, **overrides: Any) -> None:
+        if not (isinstance(factory, type) and issubclass(factory, Factory)):
+            raise TypeError(
+                "fk.RelatedList() takes a factory class (a subclass of fk.Factory), "
+                f"got {factory!r}"
+            )
+        self.factory = factory
+        self.size = check_count(size, "fk.RelatedList(size=...)")
+        self.overrides = overrides
+
+    def __repr__(self) -> str:
+        return f"fk.RelatedList({self.factory.__qualname__}, size={self.size})"
+
+    def resized(self, size: int) -> RelatedList:
+        """The same declaration making ``size`` objects."""
+        return RelatedList(self.factory, size, **self.overrides)
+
+    def evaluate(self, build: Build, name: str) -> list[Any]:
+        owner = cast("type[Factory[Any]]", build.factory)
+        _target, back = owner._plan().to_many.get(name, (None, ()))
+        return children(build, name, self.factory, self.size, self.overrides, back)

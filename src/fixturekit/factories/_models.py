@@ -23,6 +23,7 @@ __all__ = [
     "default_gen",
     "is_union",
     "jsonable",
+    "known_info",
     "model_kind",
     "nested_model",
     "none_gen",
@@ -49,16 +50,23 @@ class ModelInfo:
     """What factories need to know about one model class."""
 
     model: type
-    kind: str  # "pydantic", "pydantic-dataclass", "dataclass", "attrs", "typeddict", "sqlalchemy"
+    #: "pydantic", "pydantic-dataclass", "dataclass", "attrs", "typeddict", "sqlalchemy",
+    #: "sqlmodel" (a SQLModel table model: a mapped class with pydantic fields)
+    kind: str
     fields: dict[str, FieldSpec]
     construct: Callable[[dict[str, Any]], Any]
     serialize: Callable[[Any], Any]
     #: SQLAlchemy: the model's relationships (name -> related class).
     relations: dict[str, type] = dataclasses.field(default_factory=dict)
+    #: SQLAlchemy: to-many relationships -> (related class, the related class's fields
+    #: that point back at this one and are left for the relationship to fill).
+    to_many: dict[str, tuple[type, tuple[str, ...]]] = dataclasses.field(default_factory=dict)
+    #: SQLAlchemy: field groups a multi-column unique constraint or index covers.
+    unique_together: list[tuple[Any, tuple[str, ...]]] = dataclasses.field(default_factory=list)
 
     @property
     def persistable(self) -> bool:
-        return self.kind == "sqlalchemy"
+        return self.kind in ("sqlalchemy", "sqlmodel")
 
 
 _infos: dict[type, ModelInfo] = {}
@@ -72,7 +80,7 @@ def model_kind(model: Any) -> str | None:
         return "typeddict"
     pydantic = _random.loaded("pydantic")
     if pydantic is not None and issubclass(model, pydantic.BaseModel):
-        return "pydantic"
+        return "sqlmodel" if hasattr(model, "__mapper__") else "pydantic"
     if dataclasses.is_dataclass(model):
         return "pydantic-dataclass" if hasattr(model, "__pydantic_fields__") else "dataclass"
     attr = _random.loaded("attr")
@@ -94,6 +102,11 @@ def cached_info(model: type, make: Callable[[type], ModelInfo]) -> ModelInfo:
     if info is None:
         info = _infos[model] = make(model)
     return info
+
+
+def known_info(model: type) -> ModelInfo | None:
+    """The `ModelInfo` of ``model`` if it was made already."""
+    return _infos.get(model)
 
 
 def jsonable(obj: Any) -> Any:

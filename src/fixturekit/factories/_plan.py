@@ -7,10 +7,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from fixturekit._internal.checks import check_bool, unknown_keyword
+from fixturekit._internal.checks import check_bool, check_count, unknown_keyword
 from fixturekit.errors import FactoryError
 from fixturekit.factories._adapters import model_info
-from fixturekit.factories._build import OMIT, Gen, did_you_mean, names
+from fixturekit.factories._build import OMIT, Build, FactoryClass, Gen, did_you_mean, names
 from fixturekit.factories._declarations import Declaration, PostBuild
 from fixturekit.factories._models import ModelInfo
 
@@ -47,6 +47,41 @@ def _omitted(b: Any) -> Any:
     return OMIT
 
 
+def children(
+    build: Build,
+    name: str,
+    factory: FactoryClass,
+    size: int,
+    overrides: dict[str, Any],
+    back: tuple[str, ...],
+) -> list[Any]:
+    """``size`` objects from ``factory`` for the to-many field ``name`` of ``build``'s
+    object, each with ``overrides`` (then the call's ``name__field=`` ones); the fields
+    that point back at the parent are left for the relationship to fill."""
+    mine = dict.fromkeys(back, OMIT)
+    mine.update(overrides)
+    mine.update(build.nested_overrides(name))
+    return [factory._build_nested(build, mine) for _ in range(size)]
+
+
+class _Children(Declaration[list[Any]]):
+    """``TeamFactory.create(heroes=3)``: that many objects from the registered factory
+    of a to-many relationship's class."""
+
+    __slots__ = ("back", "size", "target")
+
+    nests = True
+
+    def __init__(self, target: type, size: int, back: tuple[str, ...]) -> None:
+        self.target = target
+        self.size = size
+        self.back = back
+
+    def evaluate(self, build: Build, name: str) -> list[Any]:
+        factory = build.factory_for(self.target)
+        return children(build, name, factory, self.size, {}, self.back)
+
+
 class Plan:
     """The compiled form of the factory ``owner`` (its qualified name) for ``model``."""
 
@@ -59,6 +94,7 @@ class Plan:
         hooks: dict[str, PostBuild],
     ) -> None:
         self.owner = owner
+        self.declared = declared
         self.info: ModelInfo = model_info(model)
         fields = self.info.fields
         unknown = [name for name in declared if name not in fields]
@@ -101,10 +137,11 @@ class Plan:
                     f"{owner}: the {kind} {name!r} has the name of a field of "
                     f"{model.__qualname__}; rename the {kind}"
                 )
+        self.to_many = self.info.to_many
         self.nestable = {
             name
             for name, spec in fields.items()
-            if spec.nested is not None or _nests(declared.get(name))
+            if spec.nested is not None or _nests(declared.get(name)) or name in self.to_many
         }
         self.valid = list(fields) + list(self.traits) + list(self.hooks)
         if FILL_OPTIONAL not in fields:
@@ -135,6 +172,8 @@ class Plan:
         sources = self.sources
         for name, value in overrides.items():
             if name in sources:
+                if name in self.to_many and isinstance(value, int):
+                    value = self._children(name, value, what)
                 fields[name] = value
             elif name in self.traits:
                 if check_bool(value, f"{what}: trait {name!r} (switched on with {name}=True)"):
@@ -159,6 +198,15 @@ class Plan:
         if traits:
             fields = self._apply(traits, fields, nested)
         return fields, nested, hooks
+
+    def _children(self, name: str, size: int, what: str) -> Declaration[Any]:
+        """The declaration making ``size`` objects for the to-many field ``name``."""
+        check_count(size, f"{what}: {name} (how many related objects to make)")
+        resized = getattr(self.declared.get(name), "resized", None)
+        if resized is not None:
+            return resized(size)  # type: ignore[no-any-return]
+        target, back = self.to_many[name]
+        return _Children(target, size, back)
 
     def _apply(
         self, switched: list[str], fields: dict[str, Any], nested: dict[str, dict[str, Any]]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import types as sat
 
 from fixturekit.factories._build import OMIT, Build, Gen, factory_for_table, registered_factory
-from fixturekit.factories._models import FieldSpec, ModelInfo, cached_info, jsonable, none_gen
+from fixturekit.factories._models import FieldSpec, ModelInfo, jsonable, known_info, none_gen
 from fixturekit.factories._types import Owner, infer, unique
 
 __all__ = ["sqlalchemy_info"]
@@ -108,18 +108,50 @@ def _constant(value: Any) -> Gen:
     return lambda b: copy.copy(value)
 
 
-def _related(target: type, name: str, local_keys: tuple[str, ...]) -> Gen:
-    """A many-to-one relationship: an object from the target's registered factory."""
+def _related(target: type, name: str, local_keys: tuple[str, ...], required: bool) -> Gen:
+    """A many-to-one relationship: an object from the target's registered factory; for
+    an optional one, only when the call reaches into it (``team__name="Avengers"``)."""
 
     def gen(b: Build) -> Any:
+        if not required and name not in b.nested:
+            return OMIT
         if any(b.overridden(key) for key in local_keys):
             return OMIT  # the caller set the foreign key itself
-        factory = registered_factory(target)
+        factory = registered_factory(target) if required else b.factory_for(target)
         if factory is None:
             return OMIT
         return factory._build_nested(b, b.nested_overrides(name))
 
     return gen
+
+
+def _back_keys(rel: Any) -> tuple[str, ...]:
+    """The related class's fields that a one-to-many ``rel`` fills: its foreign key
+    columns and the many-to-one relationships over them."""
+    if rel.direction.name != "ONETOMANY":
+        return ()
+    child = rel.mapper
+    remote = set(rel.remote_side)
+    keys = [child.get_property_by_column(c).key for c in remote if c.table is child.local_table]
+    keys += [
+        r.key
+        for r in child.relationships
+        if r.direction.name == "MANYTOONE" and remote & set(r.local_columns)
+    ]
+    return tuple(keys)
+
+
+def _unique_together(table: sa.Table, mapper: Any) -> list[tuple[Any, tuple[str, ...]]]:
+    """(registry key, fields) of ``table``'s multi-column unique constraints and indexes."""
+    groups: list[tuple[Any, tuple[str, ...]]] = []
+    for item in [*table.constraints, *table.indexes]:
+        if isinstance(item, sa.UniqueConstraint) or (isinstance(item, sa.Index) and item.unique):
+            columns = list(item.columns)
+            if len(columns) > 1 and all(isinstance(c, sa.Column) for c in columns):
+                keys = tuple(mapper.get_property_by_column(c).key for c in columns)
+                if keys not in (g for _, g in groups):
+                    groups.append(((table.name, *keys), keys))
+    return groups
 
 
 def _foreign_key(column: sa.Column[Any], mapper: Any) -> Gen:
@@ -136,7 +168,11 @@ def _foreign_key(column: sa.Column[Any], mapper: Any) -> Gen:
     return gen
 
 
-def sqlalchemy_info(model: type) -> ModelInfo:
+def sqlalchemy_info(
+    model: type, typed: dict[str, FieldSpec] | None = None, *, kind: str = "sqlalchemy"
+) -> ModelInfo:
+    """``model``'s fields from its mapper; ``typed`` (a SQLModel's pydantic fields) gives
+    the values of the columns the factory fills."""
     mapper: Any = sa.inspect(model)
     table = mapper.local_table
     owner = Owner(model)
@@ -145,6 +181,7 @@ def sqlalchemy_info(model: type) -> ModelInfo:
     relation_fields: dict[str, FieldSpec] = {}
     covered: set[Any] = set()  # FK columns a many-to-one relationship fills
     many_to_one: list[str] = []
+    to_many: dict[str, tuple[type, tuple[str, ...]]] = {}
     for rel in mapper.relationships:
         target = rel.mapper.class_
         relations[rel.key] = target
@@ -154,9 +191,11 @@ def sqlalchemy_info(model: type) -> ModelInfo:
             many_to_one.append(rel.key)
             required = any(not c.nullable for c in local)
             keys = tuple(mapper.get_property_by_column(c).key for c in local)
-            related = _related(target, rel.key, keys) if required else None
+            related = _related(target, rel.key, keys, required)
             relation_fields[rel.key] = FieldSpec(rel.key, rel.key, related, target)
         else:
+            if rel.uselist and not rel.viewonly:
+                to_many[rel.key] = (target, _back_keys(rel))
             relation_fields[rel.key] = FieldSpec(rel.key, rel.key, None, None)
 
     fields: dict[str, FieldSpec] = {}
@@ -181,7 +220,10 @@ def sqlalchemy_info(model: type) -> ModelInfo:
         elif column.nullable and column.primary_key:
             pass
         else:
-            gen = _column_gen(column, owner)
+            spec = typed.get(key) if typed else None
+            gen = spec.gen if spec is not None and spec.gen is not None else None
+            if gen is None:
+                gen = _column_gen(column, owner)
             if _is_unique(column, table):
                 length = getattr(_impl(column.type), "length", None)
                 gen = unique(gen, (table.name, column.name), length)
@@ -209,9 +251,18 @@ def sqlalchemy_info(model: type) -> ModelInfo:
                 out[key] = _related_info(type(related)).serialize(related)
         return jsonable(out)
 
-    return ModelInfo(model, "sqlalchemy", fields, construct, serialize, relations)
+    return ModelInfo(
+        model,
+        kind,
+        fields,
+        construct,
+        serialize,
+        relations,
+        to_many,
+        _unique_together(table, mapper),
+    )
 
 
 def _related_info(model: type) -> ModelInfo:
-    """The related model's info: relationships point at mapped classes only."""
-    return cached_info(model, sqlalchemy_info)
+    """The related model's info (relationships point at mapped classes only)."""
+    return known_info(model) or sqlalchemy_info(model)
