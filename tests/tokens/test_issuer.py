@@ -72,8 +72,15 @@ def test_discovery_document_describes_the_issuer(minter: TokenMinter) -> None:
     assert config["issuer"] == issuer_url
     assert config["jwks_uri"] == issuer_url + "/.well-known/jwks.json"
     assert config["token_endpoint"] == issuer_url + "/token"
+    assert config["authorization_endpoint"] == issuer_url + "/authorize"
+    assert config["userinfo_endpoint"] == issuer_url + "/userinfo"
     assert config["id_token_signing_alg_values_supported"] == ["RS256"]
-    assert config["grant_types_supported"] == ["client_credentials", "password"]
+    assert config["grant_types_supported"] == [
+        "authorization_code",
+        "refresh_token",
+        "client_credentials",
+        "password",
+    ]
 
 
 def test_served_jwks_is_the_minter_s_jwks(minter: TokenMinter) -> None:
@@ -178,7 +185,7 @@ def _basic(client_id: str, secret: str) -> str:
     [
         ({"client_id": "svc"}, {}, 400, "invalid_request"),
         (
-            {"grant_type": "authorization_code", "client_id": "svc"},
+            {"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "client_id": "svc"},
             {},
             400,
             "unsupported_grant_type",
@@ -262,14 +269,15 @@ def test_unknown_paths_and_methods_get_json_errors(minter: TokenMinter) -> None:
     assert response.json()["error"] == "invalid_request"
 
 
-def test_hmac_issuer_publishes_no_keys() -> None:
+def test_hmac_issuer_publishes_only_its_rs256_id_token_key() -> None:
     minter = TokenMinter(algorithm="HS256")
     with minter.serve() as issuer_url, httpx.Client() as http:
         config = http.get(issuer_url + "/.well-known/openid-configuration").json()
-        response = http.get(issuer_url + "/.well-known/jwks.json")
-    assert "jwks_uri" not in config
-    assert response.status_code == 404
-    assert "shared secret" in response.json()["error_description"]
+        jwks = http.get(config["jwks_uri"]).json()
+    (key,) = jwks["keys"]
+    assert (key["kty"], key["alg"], key["use"]) == ("RSA", "RS256", "sig")
+    assert "k" not in key  # the HMAC secret is never published
+    assert config["access_token_signing_alg_values_supported"] == ["HS256"]
 
 
 def _issuer_threads() -> list[threading.Thread]:
@@ -319,8 +327,7 @@ class _OpaqueTokens(ServingFake):
     algorithm = "RS256"
     expires_in = timedelta(minutes=5)
 
-    @property
-    def jwks(self) -> dict[str, Any]:
+    def served_jwks(self) -> dict[str, Any]:
         return {"keys": [{"kty": "oct", "kid": "k1"}]}
 
     def issue_token(
@@ -330,6 +337,7 @@ class _OpaqueTokens(ServingFake):
         claims: Mapping[str, Any],
         audience: str | list[str] | None = None,
         typ: str = "JWT",
+        id_token: bool = False,
     ) -> str:
         return f"opaque:{sub}:{claims.get('scope')}:{claims['client_id']}"
 
@@ -337,7 +345,7 @@ class _OpaqueTokens(ServingFake):
 def test_the_issuer_serves_any_token_source_not_only_a_minter() -> None:
     source = _OpaqueTokens()
     with IssuerServer(source) as issuer_url:
-        assert _get_json(issuer_url + "/.well-known/jwks.json") == source.jwks
+        assert _get_json(issuer_url + "/.well-known/jwks.json") == source.served_jwks()
         config = _get_json(issuer_url + "/.well-known/openid-configuration")
         form = "grant_type=client_credentials&client_id=svc&scope=a"
         request = urllib.request.Request(

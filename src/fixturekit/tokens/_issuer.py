@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 from collections.abc import Callable, Mapping
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import parse_qs, unquote_plus
 
-from fixturekit._internal.loopback import LoopbackHandler, ServedAPI, ServedOwner
+from fixturekit._internal.checks import check_name
+from fixturekit._internal.loopback import LoopbackHandler, ServedAPI
+from fixturekit.tokens._flows import FlowState, OAuthError, TokenSource, same_secret
 
 if TYPE_CHECKING:
     import httpx
@@ -31,69 +31,74 @@ __all__ = ["HTTPRoutes", "IssuerServer", "TokenSource", "discovery_document", "r
 DISCOVERY_PATH = "/.well-known/openid-configuration"
 JWKS_PATH = "/.well-known/jwks.json"
 TOKEN_PATH = "/token"
+AUTHORIZE_PATH = "/authorize"
+USERINFO_PATH = "/userinfo"
 
 _MAX_BODY = 64 * 1024
 
-GRANT_TYPES = ("client_credentials", "password")
+GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials", "password")
 
-
-class TokenSource(ServedOwner, Protocol):
-    """What the issuer needs from the minter behind it (`TokenMinter` is one)."""
-
-    @property
-    def algorithm(self) -> str: ...
-
-    @property
-    def jwks(self) -> dict[str, Any]: ...
-
-    @property
-    def expires_in(self) -> timedelta: ...
-
-    def issue_token(
-        self,
-        sub: str,
-        *,
-        claims: Mapping[str, Any],
-        audience: str | list[str] | None = None,
-        typ: str = "JWT",
-    ) -> str: ...
-
-    def record(self, message: str, /, **data: Any) -> object: ...
+#: The scopes and the claims the issuer speaks of in its discovery document.
+SCOPES = ("openid", "profile", "email", "offline_access")
+CLAIMS = (
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "azp",
+    "at_hash",
+    "name",
+    "email",
+    "email_verified",
+)
 
 
 def discovery_document(
-    issuer: str, algorithm: str, *, jwks_uri: str | None, token_endpoint: str | None = None
+    issuer: str, algorithm: str, *, jwks_uri: str, endpoints: bool = True
 ) -> dict[str, Any]:
-    """An ``/.well-known/openid-configuration`` document; ``jwks_uri`` is None for an
-    HMAC issuer (it publishes no keys), ``token_endpoint`` None when there is none."""
+    """An ``/.well-known/openid-configuration`` document (OpenID Connect Discovery 1.0
+    section 3, RFC 8414). ID tokens are signed with RS256, as every client may ask
+    (``id_token_signed_response_alg`` defaults to RS256); access tokens with
+    ``algorithm``. ``endpoints`` False leaves out the endpoints a FakeHTTP-served
+    document has no server for."""
+    base = issuer.rstrip("/")
     document: dict[str, Any] = {"issuer": issuer}
-    if token_endpoint is not None:
-        document["token_endpoint"] = token_endpoint
-        document["grant_types_supported"] = list(GRANT_TYPES)
-        document["token_endpoint_auth_methods_supported"] = [
-            "client_secret_basic",
-            "client_secret_post",
-        ]
-    if jwks_uri is not None:
-        document["jwks_uri"] = jwks_uri
-    document["response_types_supported"] = ["token"]
-    document["subject_types_supported"] = ["public"]
-    document["id_token_signing_alg_values_supported"] = [algorithm]
+    if endpoints:
+        document.update(
+            authorization_endpoint=base + AUTHORIZE_PATH,
+            token_endpoint=base + TOKEN_PATH,
+            userinfo_endpoint=base + USERINFO_PATH,
+        )
+    document["jwks_uri"] = jwks_uri
+    if endpoints:
+        document.update(
+            scopes_supported=list(SCOPES),
+            response_types_supported=["code"],
+            response_modes_supported=["query"],
+            grant_types_supported=list(GRANT_TYPES),
+            subject_types_supported=["public"],
+            id_token_signing_alg_values_supported=["RS256"],
+            token_endpoint_auth_methods_supported=[
+                "client_secret_basic",
+                "client_secret_post",
+                "none",
+            ],
+            claims_supported=list(CLAIMS),
+            code_challenge_methods_supported=["S256"],
+            authorization_response_iss_parameter_supported=True,
+        )
+    else:
+        document.update(
+            response_types_supported=["code"],
+            subject_types_supported=["public"],
+            id_token_signing_alg_values_supported=["RS256"],
+        )
+    if algorithm != "RS256":
+        document["access_token_signing_alg_values_supported"] = [algorithm]
     return document
-
-
-def same_secret(given: str | None, expected: str) -> bool:
-    """Whether ``given`` is ``expected``, compared in constant time."""
-    offered = (given or "").encode("utf-8")
-    return hmac.compare_digest(offered, expected.encode("utf-8")) and given is not None
-
-
-class _OAuthError(Exception):
-    def __init__(self, status: int, error: str, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.error = error
-        self.description = description
 
 
 class _Handler(LoopbackHandler):
@@ -106,37 +111,33 @@ class _Handler(LoopbackHandler):
 
     def do_GET(self) -> None:
         issuer = self.issuer
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
         if path == DISCOVERY_PATH:
             self._send_json(200, issuer.discovery())
         elif path == JWKS_PATH:
-            minter = issuer.minter
-            if minter.algorithm.startswith("HS"):
-                self._send_error(
-                    _OAuthError(
-                        404,
-                        "not_found",
-                        f"this issuer signs with {minter.algorithm}, a shared secret; "
-                        "it publishes no keys",
-                    )
-                )
-            else:
-                self._send_json(200, minter.jwks)
+            self._send_json(200, issuer.minter.served_jwks())
+        elif path == AUTHORIZE_PATH:
+            self._authorize(query)
+        elif path == USERINFO_PATH:
+            self._userinfo()
         elif path == TOKEN_PATH:
             self._send_error(
-                _OAuthError(405, "invalid_request", "the token endpoint takes POST requests")
+                OAuthError(405, "invalid_request", "the token endpoint takes POST requests")
             )
         else:
-            self._send_error(_OAuthError(404, "not_found", f"no such path: {path}"))
+            self._send_error(OAuthError(404, "not_found", f"no such path: {path}"))
 
     def do_POST(self) -> None:
         path = self.path.split("?", 1)[0]
+        if path == USERINFO_PATH:
+            self._userinfo()
+            return
         if path != TOKEN_PATH:
-            self._send_error(_OAuthError(404, "not_found", f"no such path: {path}"))
+            self._send_error(OAuthError(404, "not_found", f"no such path: {path}"))
             return
         try:
             body = self._token_response()
-        except _OAuthError as error:
+        except OAuthError as error:
             self.issuer.minter.record(
                 f"token endpoint refused the request: {error.error}: {error.description}",
                 error=error.error,
@@ -146,12 +147,40 @@ class _Handler(LoopbackHandler):
             # RFC 6749 section 5.1: token responses are never cached.
             self._send_json(200, body, no_cache=True)
 
+    # --- the authorization and userinfo endpoints ----------------------------------------
+
+    def _authorize(self, query: str) -> None:
+        issuer = self.issuer
+        values = {name: found[0] for name, found in parse_qs(query).items()}
+        client_id = values.get("client_id", "")
+        known = issuer.clients is None or client_id in issuer.clients
+        try:
+            location = issuer.flows.authorize(values, known, issuer.url)
+        except OAuthError as error:
+            self._send_error(error)
+            return
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _userinfo(self) -> None:
+        try:
+            claims = self.issuer.flows.userinfo(self.headers.get("Authorization"))
+        except OAuthError as error:
+            body = {"error": error.error, "error_description": error.description}
+            challenge = f'Bearer error="{error.error}"'
+            self.send_json(error.status, body, {"WWW-Authenticate": challenge})
+        else:
+            self._send_json(200, claims)
+
     # --- the token endpoint ------------------------------------------------------------
 
     def _form(self) -> dict[str, str]:
         content_type = self.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
         if content_type != "application/x-www-form-urlencoded":
-            raise _OAuthError(
+            raise OAuthError(
                 400,
                 "invalid_request",
                 "the token request must be form-encoded "
@@ -162,12 +191,12 @@ class _Handler(LoopbackHandler):
         except ValueError:
             length = -1
         if not 0 <= length <= _MAX_BODY:
-            raise _OAuthError(400, "invalid_request", "missing or bad Content-Length")
+            raise OAuthError(400, "invalid_request", "missing or bad Content-Length")
         raw = self.rfile.read(length).decode("utf-8", "replace")
         values = parse_qs(raw, keep_blank_values=True)
         repeated = sorted(name for name, found in values.items() if len(found) > 1)
         if repeated:
-            raise _OAuthError(
+            raise OAuthError(
                 400, "invalid_request", f"parameters sent more than once: {', '.join(repeated)}"
             )
         return {name: found[0] for name, found in values.items()}
@@ -179,11 +208,11 @@ class _Handler(LoopbackHandler):
             return form.get("client_id") or None, form.get("client_secret"), False
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "basic":
-            raise _OAuthError(
+            raise OAuthError(
                 401, "invalid_client", f"unsupported client authentication scheme {scheme!r}"
             )
         if "client_secret" in form:
-            raise _OAuthError(
+            raise OAuthError(
                 400,
                 "invalid_request",
                 "the client authenticated twice (HTTP Basic and client_secret); use one",
@@ -191,10 +220,10 @@ class _Handler(LoopbackHandler):
         try:
             decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
-            raise _OAuthError(401, "invalid_client", "malformed HTTP Basic credentials") from None
+            raise OAuthError(401, "invalid_client", "malformed HTTP Basic credentials") from None
         client_id, colon, client_secret = decoded.partition(":")
         if not colon:
-            raise _OAuthError(401, "invalid_client", "malformed HTTP Basic credentials")
+            raise OAuthError(401, "invalid_client", "malformed HTTP Basic credentials")
         return unquote_plus(client_id) or None, unquote_plus(client_secret), True
 
     def _token_response(self) -> dict[str, Any]:
@@ -203,33 +232,37 @@ class _Handler(LoopbackHandler):
         client_id, client_secret, basic = self._client(form)
         grant = form.get("grant_type")
         if not grant:
-            raise _OAuthError(400, "invalid_request", "grant_type is missing")
+            raise OAuthError(400, "invalid_request", "grant_type is missing")
         if grant not in GRANT_TYPES:
-            raise _OAuthError(
+            raise OAuthError(
                 400,
                 "unsupported_grant_type",
-                f"grant_type {grant!r} is not supported; use client_credentials or password",
+                f"grant_type {grant!r} is not supported; use one of {', '.join(GRANT_TYPES)}",
             )
         if client_id is None:
-            raise _OAuthError(
+            raise OAuthError(
                 401 if basic else 400,
                 "invalid_client" if basic else "invalid_request",
                 "no client_id: send it with HTTP Basic or as a form field",
             )
         issuer.authenticate(client_id, client_secret)
+        if grant == "authorization_code":
+            return issuer.flows.exchange_code(form, client_id)
+        if grant == "refresh_token":
+            return issuer.flows.refresh(form, client_id)
         scope = form.get("scope") or None
         if grant == "password":
             username = form.get("username")
             password = form.get("password")
             if not username or password is None:
-                raise _OAuthError(
+                raise OAuthError(
                     400, "invalid_request", "the password grant needs username and password"
                 )
             users = issuer.users
             if users is not None:
                 expected = users.get(username)
                 if not same_secret(password, expected or "") or expected is None:
-                    raise _OAuthError(400, "invalid_grant", "wrong username or password")
+                    raise OAuthError(400, "invalid_grant", "wrong username or password")
             subject = username
         else:
             subject = client_id
@@ -264,7 +297,7 @@ class _Handler(LoopbackHandler):
             headers["Pragma"] = "no-cache"
         self.send_json(status, body, headers)
 
-    def _send_error(self, error: _OAuthError, *, no_cache: bool = False) -> None:
+    def _send_error(self, error: OAuthError, *, no_cache: bool = False) -> None:
         self._send_json(
             error.status,
             {"error": error.error, "error_description": error.description},
@@ -296,6 +329,21 @@ class IssuerServer(ServedAPI):
         self.users = None if users is None else dict(users)
         #: The header ``typ`` of access tokens: ``at+jwt`` (RFC 9068) or ``JWT``.
         self.access_token_typ = "at+jwt" if at_jwt else "JWT"
+        self.flows = FlowState(minter)
+        self.flows.access_token_typ = self.access_token_typ
+
+    def login_as(self, sub: str, /, **claims: Any) -> IssuerServer:
+        """Who "logs in" at ``/authorize`` from now on: ``sub``, with profile ``claims``
+        (``email=``, ``name=``...) for the ID token and ``/userinfo``. Returns the server,
+        so ``with minter.serve().login_as("alice") as issuer_url:`` reads as it runs."""
+        check_name(sub, "sub", example="'alice'")
+        self.flows.login_as(sub, claims)
+        self.minter.record(f"issuer: {sub!r} is logged in", sub=sub)
+        return self
+
+    def logout(self) -> None:
+        """Nobody is logged in: ``/authorize`` answers ``error=login_required``."""
+        self.flows.logout()
 
     def authenticate(self, client_id: str, client_secret: str | None) -> None:
         """Refuse (401 ``invalid_client``) a client that is not registered, or whose
@@ -304,7 +352,7 @@ class IssuerServer(ServedAPI):
         if clients is None:
             return
         if client_id not in clients:
-            raise _OAuthError(
+            raise OAuthError(
                 401,
                 "invalid_client",
                 f"unknown client {client_id!r}; the registered clients are "
@@ -313,13 +361,13 @@ class IssuerServer(ServedAPI):
         expected = clients[client_id]
         if expected is None:
             if client_secret:
-                raise _OAuthError(
+                raise OAuthError(
                     401,
                     "invalid_client",
                     f"{client_id!r} is a public client: it authenticates with no secret",
                 )
         elif not same_secret(client_secret, expected):
-            raise _OAuthError(401, "invalid_client", f"wrong client secret for {client_id!r}")
+            raise OAuthError(401, "invalid_client", f"wrong client secret for {client_id!r}")
 
     @property
     def jwks_uri(self) -> str:
@@ -333,15 +381,17 @@ class IssuerServer(ServedAPI):
     def discovery_url(self) -> str:
         return self.url + DISCOVERY_PATH
 
+    @property
+    def authorization_endpoint(self) -> str:
+        return self.url + AUTHORIZE_PATH
+
+    @property
+    def userinfo_endpoint(self) -> str:
+        return self.url + USERINFO_PATH
+
     def discovery(self) -> dict[str, Any]:
         """The ``/.well-known/openid-configuration`` document."""
-        algorithm = self.minter.algorithm
-        return discovery_document(
-            self.url,
-            algorithm,
-            jwks_uri=None if algorithm.startswith("HS") else self.jwks_uri,
-            token_endpoint=self.token_endpoint,
-        )
+        return discovery_document(self.url, self.minter.algorithm, jwks_uri=self.jwks_uri)
 
 
 # --- the same documents through FakeHTTP ---------------------------------------------------
@@ -369,7 +419,7 @@ def route_documents(
 
     base = issuer.rstrip("/")
     jwks_uri = base + JWKS_PATH
-    discovery = discovery_document(issuer, algorithm, jwks_uri=jwks_uri)
+    discovery = discovery_document(issuer, algorithm, jwks_uri=jwks_uri, endpoints=False)
     no_store = {"Cache-Control": "no-store"}
 
     def serve_discovery(request: httpx.Request) -> httpx.Response:

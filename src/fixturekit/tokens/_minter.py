@@ -115,6 +115,7 @@ class TokenMinter(ServingFake, BadTokens):
         self._lifetime_seconds = int(self._expires_in.total_seconds())
         self._stranger: KeyMaterial | None = None
         self._typed: dict[str, Signer] = {}
+        self._id_key: tuple[KeyMaterial, Signer] | None = None
         material = own if own is not None else lease(self._algorithm, self)
         self._keys: list[_PublishedKey] = [
             _PublishedKey(material, Signer(material, self._algorithm))
@@ -281,22 +282,48 @@ class TokenMinter(ServingFake, BadTokens):
         claims: Mapping[str, Any],
         audience: str | list[str] | None = None,
         typ: str = "JWT",
+        id_token: bool = False,
     ) -> str:
         """A token as the issuer (`serve`) hands it out: `mint`'s claims plus ``claims``
         (which may include ``scope``, ``client_id``, ``nonce``...), for ``audience``
         instead of the minter's when given (an ID token's ``aud`` is the client id), with
-        header ``typ`` (``at+jwt`` for RFC 9068 access tokens)."""
+        header ``typ`` (``at+jwt`` for RFC 9068 access tokens). ``id_token`` signs with
+        RS256, the ID token algorithm every OpenID client accepts: with the signing key
+        of an RS256 minter, with a key of the issuer's own (published in
+        `served_jwks`) otherwise."""
         payload = self._claims(sub, None, None, None, {})
         if audience is not None:
             payload["aud"] = audience
         payload.update(claims)
+        if id_token and self._algorithm != "RS256":
+            _, id_signer = self._id_signer()
+            return self._sign(payload, f"issued ID token for {sub!r}", id_signer)
         if typ == "JWT":
             return self._sign(payload, f"issued token for {sub!r}")
-        signer = self._typed.get(typ)
-        if signer is None or signer.kid != self.kid:
+        typed = self._typed.get(typ)
+        if typed is None or typed.kid != self.kid:
             material = self._current.material
-            signer = self._typed[typ] = Signer(material, self._algorithm, typ=typ)
-        return self._sign(payload, f"issued {typ} token for {sub!r}", signer, track=True)
+            typed = self._typed[typ] = Signer(material, self._algorithm, typ=typ)
+        return self._sign(payload, f"issued {typ} token for {sub!r}", typed, track=True)
+
+    def _id_signer(self) -> tuple[KeyMaterial, Signer]:
+        """The RS256 key of a minter that signs with another algorithm (leased once)."""
+        if self._id_key is None:
+            material = lease("RS256", self)
+            self._id_key = (material, Signer(material, "RS256"))
+        return self._id_key
+
+    def served_jwks(self) -> dict[str, Any]:
+        """The key set the issuer (`serve`) publishes: `jwks` (nothing of an HMAC minter,
+        whose secret is never published) plus, for a minter that signs with another
+        algorithm than RS256, the RS256 key its ID tokens are signed with."""
+        keys = [] if self._algorithm.startswith("HS") else self.jwks["keys"]
+        if self._algorithm != "RS256":
+            material, _ = self._id_signer()
+            jwk: dict[str, Any] = dict(material.public_jwk)
+            jwk.update(kid=material.kid, alg="RS256", use="sig")
+            keys.append(jwk)
+        return {"keys": keys}
 
     def _sign(
         self,
