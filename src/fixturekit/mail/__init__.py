@@ -14,9 +14,11 @@ The three ways in all land in one `FakeMailer.outbox`:
 1. direct: `FakeMailer.send` and `FakeMailer.send_message`, for apps that take a
    mailer object;
 2. ``with mailer.smtp_server() as (host, port):`` a real SMTP server (aiosmtpd) on
-   127.0.0.1, for apps configured with a host and a port;
-3. ``with mailer.patch_smtplib():`` ``smtplib.SMTP`` and ``SMTP_SSL`` to any host talk
-   to that server over a socket pair, for apps that hard-code their provider.
+   127.0.0.1, for apps configured with a host and a port (``tls="starttls"`` or
+   ``"implicit"`` for apps configured with TLS);
+3. ``with mailer.patch_smtplib():`` ``smtplib.SMTP`` and ``SMTP_SSL`` (and aiosmtplib,
+   when installed) to any host talk to that server over a socket pair, for apps that
+   hard-code their provider.
 
 The SMTP ways need the ``smtp`` extra (aiosmtpd); the direct way needs nothing.
 

@@ -379,9 +379,9 @@ class FakeMailer(Fake):
 
     @keywords
     def patch_smtplib(self, *, auth_mechanisms: str | Iterable[str] = DEFAULT_AUTH) -> SMTPLibPatch:
-        """``with mailer.patch_smtplib():`` ``smtplib.SMTP``/``SMTP_SSL`` to any host deliver
-        here, without network. Needs the ``smtp`` extra. ``auth_mechanisms`` is
-        `smtp_server`'s."""
+        """``with mailer.patch_smtplib():`` ``smtplib.SMTP``/``SMTP_SSL``, and aiosmtplib
+        when installed, to any host deliver here, without network. Needs the ``smtp``
+        extra. ``auth_mechanisms`` is `smtp_server`'s."""
         auth = check_auth_mechanisms(auth_mechanisms, "patch_smtplib")
         return SMTPLibPatch(self._smtp, auth=auth)
 

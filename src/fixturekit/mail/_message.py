@@ -127,7 +127,8 @@ class SentMail:
             ``to=`` and ``cc=`` criteria match the headers; ``recipients=`` matches this.
         sent_at: the clock time it landed in the outbox (for ``after_commit`` sends, the
             commit).
-        via: how it arrived: ``"direct"``, ``"smtp"`` or ``"smtplib"``.
+        via: how it arrived: ``"direct"``, ``"smtp"`` (the server), or through the patch
+            ``"smtplib"`` or ``"aiosmtplib"``.
         server: the ``(host, port)`` the client dialled (None for direct sends).
         login: the AUTH user name the client logged in with, if it did.
         tls: whether the session was encrypted: TLS on the server (``smtp_server(tls=)``:

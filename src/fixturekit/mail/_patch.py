@@ -1,10 +1,13 @@
-"""`SMTPLibPatch`: ``smtplib.SMTP`` and ``SMTP_SSL`` to any host deliver to the mailer."""
+"""`SMTPLibPatch`: ``smtplib.SMTP``, ``SMTP_SSL`` and aiosmtplib to any host deliver to the
+mailer."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import smtplib
 import socket
+import ssl
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -34,6 +37,11 @@ class SMTPLibPatch(Lifecycle):
     STARTTLS exchange without a handshake; mails record it (`SentMail.tls`). The
     refusals ``sendmail`` and ``send_message`` raise are smtplib's exceptions and
     `fixturekit.errors.FixturekitError` too. One patch at a time per process.
+
+    When aiosmtplib is installed, its connections (``SMTP(...).connect()``,
+    ``aiosmtplib.send(...)``) to any host or socket path deliver here too, over a socket
+    pair with real TLS (``use_tls=True``, or STARTTLS, which is offered); their mails
+    have ``via="aiosmtplib"``.
     """
 
     def __init__(self, shared: SharedService, *, auth: tuple[str, ...] = DEFAULT_AUTH) -> None:
@@ -66,7 +74,14 @@ class SMTPLibPatch(Lifecycle):
                     "`with mailer.patch_smtplib():` first (one patch at a time per process)"
                 )
             self._service = self._shared.acquire()
-            self._install()
+            try:
+                self._install()
+                self._install_aiosmtplib()
+            except BaseException:
+                self._restore()
+                self._service = None
+                self._shared.release()
+                raise
             _patched_by = self
         self._shared.started(self)
         return self
@@ -118,6 +133,86 @@ class SMTPLibPatch(Lifecycle):
             self._originals.append((cls, name, cls.__dict__[name]))
             setattr(cls, name, replacement)
 
+    def _install_aiosmtplib(self) -> None:
+        """aiosmtplib's connections, when it is installed, go to a socket pair too.
+
+        Its TLS is real over the pair (the mailer's certificate): ``use_tls=True`` gets
+        TLS from the first byte, and STARTTLS is offered, as providers do. No
+        certificate of the provider exists here, so the client's TLS settings give way,
+        for these connections, to a context that trusts the mailer's authority.
+        """
+        if importlib.util.find_spec("aiosmtplib") is None:
+            return
+        from aiosmtplib import smtp as module
+
+        cls: Any = module.SMTP
+        hooks = ("_create_connection", "_get_tls_context", "_get_default_port")
+        missing = [name for name in hooks if not hasattr(cls, name)]
+        if missing:
+            raise RuntimeError(
+                "patch_smtplib() cannot intercept this aiosmtplib (it has no "
+                f"{', '.join(missing)}); install aiosmtplib>=3, or uninstall it if the "
+                "application does not use it"
+            )
+        patch = self
+        original_connect = cls.__dict__["_create_connection"]
+
+        async def _create_connection(smtp: Any, timeout: Any) -> Any:
+            host = str(smtp.hostname or smtp.socket_path or "localhost")
+            port = smtp.port if smtp.port is not None else smtp._get_default_port()
+            if smtp.socket_path is not None and smtp.port is None:
+                port = 0
+            sock = patch._connect_async(host, int(port), bool(smtp.use_tls))
+            saved = (smtp.sock, smtp.socket_path, smtp.port, smtp.hostname)
+            smtp.sock, smtp.socket_path, smtp.port, smtp.hostname = sock, None, None, host
+            try:
+                return await original_connect(smtp, timeout)
+            except BaseException:
+                sock.close()
+                raise
+            finally:
+                smtp.sock, smtp.socket_path, smtp.port, smtp.hostname = saved
+
+        async def _get_tls_context(smtp: Any) -> ssl.SSLContext:
+            from fixturekit.mail._tls import client_context
+
+            context = client_context()
+            context.check_hostname = False  # the chain is verified, the name cannot be
+            return context
+
+        for name, replacement in (
+            ("_create_connection", _create_connection),
+            ("_get_tls_context", _get_tls_context),
+        ):
+            self._originals.append((cls, name, cls.__dict__[name]))
+            setattr(cls, name, replacement)
+
+    def _connect_async(self, host: str, port: int, tls: bool) -> socket.socket:
+        from fixturekit.mail._smtp import ConnectionInfo
+        from fixturekit.mail._tls import server_context
+
+        service = self._service
+        if service is None:
+            raise RuntimeError("the smtplib patch is not running")
+        context = server_context()
+        info = ConnectionInfo(
+            "aiosmtplib",
+            (host, port),
+            tls=tls,
+            auth=self.auth_mechanisms,
+            starttls=None if tls else context,
+        )
+        sock = service.socket_pair(info, context=context if tls else None)
+        with self._lock:
+            self._sockets.add(sock)
+            self._connections.append(info.server)
+        return sock
+
+    def _restore(self) -> None:
+        for cls, name, original in reversed(self._originals):
+            setattr(cls, name, original)
+        self._originals.clear()
+
     def _connect(self, host: str, port: int, timeout: Any, tls: bool) -> socket.socket:
         from fixturekit.mail._smtp import ConnectionInfo
 
@@ -144,9 +239,7 @@ class SMTPLibPatch(Lifecycle):
         with _PATCH_LOCK:
             if self._service is None:
                 raise RuntimeError("this smtplib patch is not running; stop() follows start()")
-            for cls, name, original in reversed(self._originals):
-                setattr(cls, name, original)
-            self._originals.clear()
+            self._restore()
             self._service = None
             if _patched_by is self:
                 _patched_by = None

@@ -56,7 +56,7 @@ DROP: Reply = (0, "connection dropped")
 class ConnectionInfo:
     """What the sink learns about one client connection."""
 
-    #: "smtp" (the loopback server) or "smtplib" (the patched client).
+    #: "smtp" (the loopback server), "smtplib" or "aiosmtplib" (the patched clients).
     via: str
     #: The (host, port) the client dialled.
     server: tuple[str, int]
@@ -67,8 +67,10 @@ class ConnectionInfo:
     offer_starttls: bool = False
     #: The AUTH mechanisms advertised and accepted, in the order EHLO lists them.
     auth: tuple[str, ...] = DEFAULT_AUTH
-    #: Offer real STARTTLS with this server context, and require it before MAIL and AUTH.
+    #: Offer real STARTTLS with this server context...
     starttls: ssl.SSLContext | None = field(default=None, repr=False)
+    #: ...and require it before AUTH and MAIL (AUTH is advertised only once encrypted).
+    require_starttls: bool = False
     #: The AUTH username, once the client authenticated.
     login: str | None = None
     #: The listener the connection came through (None for a socket pair).
@@ -134,7 +136,7 @@ class _Handler:
         # The AUTH line in the configured order, or none when no mechanism is offered,
         # or (as at providers) while STARTTLS is required and not done yet.
         responses = [line for line in responses if not line.startswith("250-AUTH")]
-        if self.info.auth and (self.info.starttls is None or self.info.tls):
+        if self.info.auth and (self.info.tls or not self.info.require_starttls):
             responses.insert(len(responses) - 1, "250-AUTH " + " ".join(self.info.auth))
         return responses
 
@@ -258,7 +260,7 @@ class _CaptureSMTP(SMTP):
             authenticator=_accept_any,
             auth_exclude_mechanism=[m for m in AUTH_MECHANISMS if m not in handler.info.auth],
             tls_context=handler.info.starttls,
-            require_starttls=handler.info.starttls is not None,
+            require_starttls=handler.info.require_starttls,
             loop=loop,
         )
         self._capture_handler = handler
@@ -390,6 +392,7 @@ class CaptureService:
                     tls=tls == "implicit",
                     auth=auth,
                     starttls=context if tls == "starttls" else None,
+                    require_starttls=tls == "starttls",
                     listener=listener,
                 )
                 return self._protocol(info)
@@ -428,11 +431,21 @@ class CaptureService:
         client, served = socket.socketpair()
         try:
             served.setblocking(False)
-            self._call(
-                lambda: self._loop.connect_accepted_socket(
+            if context is None:
+                self._call(
+                    lambda: self._loop.connect_accepted_socket(lambda: self._protocol(info), served)
+                )
+            else:
+                # With TLS the coroutine returns after the handshake, which needs the
+                # client, who is waiting for this socket: start it without waiting. A
+                # failed handshake closes the served end, and the client sees that.
+                if self._closed:
+                    raise RuntimeError("this SMTP capture service is closed")
+                accept = self._loop.connect_accepted_socket(
                     lambda: self._protocol(info), served, ssl=context
                 )
-            )
+                future = asyncio.run_coroutine_threadsafe(accept, self._loop)
+                future.add_done_callback(_ignore_outcome)
         except BaseException:
             client.close()
             served.close()
@@ -462,6 +475,11 @@ class CaptureService:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join()
             self._loop.close()
+
+
+def _ignore_outcome(future: Any) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 def _abort(protocol: _CaptureSMTP) -> None:
