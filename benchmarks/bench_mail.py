@@ -11,6 +11,8 @@ one recipient) over one connection, to
 
 * ``fixturekit server``: ``mailer.smtp_server()``; every message is parsed into a
   `SentMail`, validated, recorded on the timeline;
+* ``fixturekit server, STARTTLS``: ``mailer.smtp_server(tls="starttls")``, the client
+  verifying the certificate with ``mailer.ssl_context()`` (the cost of TLS);
 * ``fixturekit patched smtplib``: the same client code to a hard-coded host under
   ``mailer.patch_smtplib()`` (a socket pair instead of TCP);
 * ``bare aiosmtpd``: aiosmtpd's own ``Controller`` with a handler that appends the
@@ -93,6 +95,15 @@ def smtp_case_fixturekit(count: int) -> float:
     return elapsed
 
 
+def smtp_case_starttls(count: int) -> float:
+    mailer = FakeMailer(clock=Clock(patch=False))
+    with mailer.smtp_server(tls="starttls") as (host, port), smtplib.SMTP(host, port) as client:
+        client.starttls(context=mailer.ssl_context())
+        elapsed = _timed(lambda: _send_over(client, count))
+    assert len(mailer.outbox) == count
+    return elapsed
+
+
 def smtp_case_patched(count: int) -> float:
     mailer = FakeMailer(clock=Clock(patch=False))
     with mailer.patch_smtplib(), smtplib.SMTP("smtp.provider.example", 587) as client:
@@ -116,6 +127,7 @@ def smtp_case_bare(count: int) -> float:
 
 SMTP_CASES: dict[str, Callable[[int], float]] = {
     "fixturekit server": smtp_case_fixturekit,
+    "fixturekit server, STARTTLS": smtp_case_starttls,
     "fixturekit patched smtplib": smtp_case_patched,
     "bare aiosmtpd Controller": smtp_case_bare,
 }

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import logging
 import secrets
 import socket
 import ssl
@@ -28,7 +29,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 try:
-    from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session
+    from aiosmtpd.smtp import (
+        MISSING,
+        SMTP,
+        AuthResult,
+        Envelope,
+        LoginPassword,
+        Session,
+        TLSSetupException,
+    )
 except ImportError as exc:  # pragma: no cover - exercised in a process without aiosmtpd
     raise ImportError(
         "FakeMailer's SMTP server and its smtplib patch need aiosmtpd, which is "
@@ -44,6 +53,7 @@ SERVER_NAME = "fixturekit.smtp.test"
 #: How long a call into the loop thread may take before we give up (seconds).
 _CALL_TIMEOUT = 30.0
 _T = TypeVar("_T")
+_log = logging.getLogger("mail.log")
 
 
 #: An SMTP reply: (code, text). A code of 0 (see `DROP`) drops the connection instead.
@@ -139,6 +149,14 @@ class _Handler:
         if self.info.auth and (self.info.tls or not self.info.require_starttls):
             responses.insert(len(responses) - 1, "250-AUTH " + " ".join(self.info.auth))
         return responses
+
+    async def handle_exception(self, error: Exception) -> str:
+        if isinstance(error, TLSSetupException):
+            # A client that refused the certificate (or dropped the handshake): its own
+            # error tells the story, and aiosmtpd closes the connection.
+            return "454 4.7.0 TLS handshake failed"
+        _log.exception("SMTP session exception")  # what aiosmtpd does by default
+        return f"500 Error: ({type(error).__name__}) {error}"
 
     def handle_STARTTLS(self, server: SMTP, session: Session, envelope: Envelope) -> bool:
         # Called by aiosmtpd once a real STARTTLS handshake completed; the session has
