@@ -34,7 +34,12 @@ def test_each_route_is_one_row() -> None:
 
 
 def test_fail_next_takes_every_operation_name(payments: FakePayments) -> None:
-    assert NAMES[:3] == ("create_customer", "update_customer", "delete_customer")
+    assert NAMES[:4] == (
+        "create_customer",
+        "search_customers",
+        "update_customer",
+        "delete_customer",
+    )
     assert {"retrieve", "list", "authenticate"} <= set(NAMES)
     for name in NAMES:
         payments.fail_next("api_error", on=name)

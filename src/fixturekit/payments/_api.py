@@ -102,6 +102,8 @@ _ROUTES = tuple(
 
 def _convert(name: str, wire: str, value: Any) -> Any:
     """A form value as its parameter's check expects it (a ``Check``'s ``wire`` kind)."""
+    if wire == "raw":
+        return value
     if wire == "str":
         if not isinstance(value, str):
             raise _bad(f"Invalid string: {name} must be a string", param=name)

@@ -8,11 +8,16 @@ from typing import Any
 
 from fixturekit.errors import CardError, InvalidRequestError
 from fixturekit.payments import _cards
+from fixturekit.payments._chargeparts import (
+    asks_authentication,
+    bypasses_pending,
+    card_details,
+    outcome,
+)
 from fixturekit.payments._core import AUTH_DECLINE, Failure
 from fixturekit.payments._objects import copy
 from fixturekit.payments._params import invalid, unexpected_state
 from fixturekit.payments._payment_methods import PaymentMethods
-from fixturekit.payments._testcards import TestCard
 
 __all__ = ["CANCELLATION_REASONS", "Charging"]
 
@@ -42,71 +47,21 @@ _TEST_MODE_LIVE_CARD = _cards.Decline(
 )
 
 
-def _asks_authentication(card: TestCard | None, method: dict[str, Any], off_session: bool) -> bool:
-    """Whether charging ``card`` needs 3D Secure (off-session: declines if so)."""
-    if card is None or card.authentication is None:
-        return False
-    if card.authentication == "required":
-        return True
-    if card.authentication == "unless_set_up":
-        return not (off_session and method["customer"] is not None)
-    if card.authentication == "set_up":
-        return not off_session
-    return False
-
-
-def _card_details(card: dict[str, Any], authorized: int | None) -> dict[str, Any]:
-    """A charge's ``payment_method_details.card`` from its payment method's card."""
-    return {
-        "amount_authorized": authorized,
-        "authorization_code": None if authorized is None else "123456",
-        "brand": card["brand"],
-        "checks": copy(card["checks"]),
-        "country": card["country"],
-        "exp_month": card["exp_month"],
-        "exp_year": card["exp_year"],
-        "extended_authorization": {"status": "disabled"},
-        "fingerprint": card["fingerprint"],
-        "funding": card["funding"],
-        "incremental_authorization": {"status": "unavailable"},
-        "installments": None,
-        "last4": card["last4"],
-        "mandate": None,
-        "multicapture": {"status": "unavailable"},
-        "network": card["brand"],
-        "network_token": {"used": False},
-        "network_transaction_id": None,
-        "overcapture": {"maximum_amount_capturable": authorized or 0, "status": "unavailable"},
-        "regulated_status": card["regulated_status"],
-        "three_d_secure": None,
-        "transaction_link_id": None,
-        "wallet": None,
-    }
-
-
-def _bypasses_pending(card: TestCard | None) -> bool:
-    """Whether the funds of a charge skip the pending balance (``pm_card_bypassPending``)."""
-    return card is not None and card.tokens[:1] in (
-        ("bypassPending",),
-        ("bypassPendingInternational",),
-    )
-
-
-def _outcome(
-    network_status: str, reason: str | None, risk_level: str, message: str, kind: str
-) -> dict[str, Any]:
-    """A charge's ``outcome`` hash."""
-    return {
-        "advice_code": None,
-        "network_advice_code": None,
-        "network_decline_code": None,
-        "network_status": network_status,
-        "reason": reason,
-        "risk_level": risk_level,
-        "risk_score": {"normal": 20, "elevated": 70, "highest": 95}[risk_level],
-        "seller_message": message,
-        "type": kind,
-    }
+def check_return_url(automatic: dict[str, Any] | None, return_url: str | None) -> None:
+    """Stripe's rule: payment methods that may redirect need a ``return_url``."""
+    automatic = automatic or {"enabled": False}
+    redirects = automatic["enabled"] and automatic["allow_redirects"] != "never"
+    if redirects and not return_url:
+        raise invalid(
+            "This PaymentIntent is configured to accept payment methods enabled in "
+            "your Dashboard. Because some of these payment methods might redirect "
+            "your customer off of your page, you must provide a `return_url`. If you "
+            "don't want to accept redirect-based payment methods, set "
+            "`automatic_payment_methods[enabled]` to `true` and "
+            "`automatic_payment_methods[allow_redirects]` to `never` when creating "
+            "Setup Intents and Payment Intents.",
+            param="return_url",
+        )
 
 
 class Charging(PaymentMethods):
@@ -118,9 +73,11 @@ class Charging(PaymentMethods):
         ident: str,
         *,
         payment_method: str | None = None,
+        payment_method_data: dict[str, Any] | None = None,
         return_url: str | None = None,
         off_session: bool = False,
         error_on_requires_action: bool = False,
+        **changes: Any,
     ) -> dict[str, Any]:
         intent = self._get(ident, "payment_intent", "intent", status=404)
         status = intent["status"]
@@ -128,14 +85,16 @@ class Charging(PaymentMethods):
             raise unexpected_state(
                 f"You cannot confirm this PaymentIntent because {_NOT_CONFIRMABLE[status]}."
             )
-        if payment_method is not None:
-            intent["payment_method"] = self._payment_method(payment_method)["id"]
+        method = self._method_for(payment_method, payment_method_data)
+        if method is not None:
+            intent["payment_method"] = method["id"]
         if intent["payment_method"] is None:
             raise unexpected_state(
                 "You cannot confirm this PaymentIntent because it's missing a payment method. "
                 "You can either update the PaymentIntent with a payment method and then confirm "
                 "it again, or confirm it again directly with a payment method."
             )
+        self._apply_intent_changes(intent, changes)
         self._confirm(
             intent,
             operation="confirm_payment_intent",
@@ -144,6 +103,29 @@ class Charging(PaymentMethods):
             error_on_requires_action=error_on_requires_action,
         )
         return intent
+
+    def _method_for(
+        self, payment_method: str | None, payment_method_data: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """The payment method given by id or token, or created from its data."""
+        if payment_method is not None and payment_method_data is not None:
+            raise invalid(
+                "You may only specify one of these parameters: payment_method, "
+                "payment_method_data.",
+                param="payment_method_data",
+            )
+        if payment_method_data is not None:
+            return self._op_create_payment_method(**payment_method_data)
+        return None if payment_method is None else self._payment_method(payment_method)
+
+    def _apply_intent_changes(self, intent: dict[str, Any], changes: dict[str, Any]) -> None:
+        """Fields a confirmation (or an update) may set on the intent as it goes."""
+        for key in ("setup_future_usage", "capture_method", "receipt_email", "shipping"):
+            if key in changes:
+                intent[key] = changes[key] or None
+        if "payment_method_options" in changes:
+            options = intent["payment_method_options"]["card"]
+            options.update(changes["payment_method_options"]["card"])
 
     def _confirm(
         self,
@@ -155,6 +137,7 @@ class Charging(PaymentMethods):
         error_on_requires_action: bool,
     ) -> None:
         """Charge the intent's payment method: succeed, ask for 3D Secure, or decline."""
+        check_return_url(intent["automatic_payment_methods"], return_url)
         method = self._objects[intent["payment_method"]]
         test_card = self._cards.get(method["id"])
         if intent["customer"] and method["customer"] not in (None, intent["customer"]):
@@ -168,7 +151,8 @@ class Charging(PaymentMethods):
         if scripted is not None:
             needs_action = scripted.code == "authentication_required" and not off_session
         else:
-            needs_action = _asks_authentication(test_card, method, off_session)
+            request = intent["payment_method_options"]["card"]["request_three_d_secure"]
+            needs_action = asks_authentication(test_card, method, off_session, request)
         if needs_action and not (off_session or error_on_requires_action):
             self._require_action(intent, return_url)
             return
@@ -244,7 +228,7 @@ class Charging(PaymentMethods):
             "payment_intent": intent["id"],
             "payment_method": method["id"],
             "payment_method_details": {
-                "card": _card_details(card, intent["amount"] if paid else None),
+                "card": card_details(card, intent["amount"] if paid else None),
                 "type": "card",
             },
             "receipt_email": intent["receipt_email"],
@@ -265,7 +249,7 @@ class Charging(PaymentMethods):
             "statement_descriptor_suffix": intent["statement_descriptor_suffix"],
             "status": "succeeded" if paid else "failed",
             "transfer_data": None,
-            "transfer_group": None,
+            "transfer_group": intent.get("transfer_group"),
         }
         intent["latest_charge"] = charge["id"]
         return self._store(charge)
@@ -282,7 +266,7 @@ class Charging(PaymentMethods):
         charge["failure_code"] = decline.code
         charge["failure_message"] = message
         blocked = decline.decline_code == "fraudulent"
-        charge["outcome"] = _outcome(
+        charge["outcome"] = outcome(
             "not_sent_to_network" if blocked else "declined_by_network",
             decline.decline_code,
             "highest" if blocked else "normal",
@@ -317,10 +301,20 @@ class Charging(PaymentMethods):
         raise error
 
     def _succeed(self, intent: dict[str, Any], method: dict[str, Any]) -> None:
+        if intent["setup_future_usage"] and intent["customer"] and method["customer"] is None:
+            # Saved for later, as Stripe does once the payment succeeds.
+            self._attach(method, self._objects[intent["customer"]])
         charge = self._charge(intent, method, paid=True)
+        options = intent["payment_method_options"]["card"]
+        if (
+            intent["capture_method"] == "manual"
+            and options.get("request_incremental_authorization") == "if_available"
+        ):
+            details = charge["payment_method_details"]["card"]
+            details["incremental_authorization"]["status"] = "available"
         test_card = self._cards.get(method["id"])
         elevated = test_card is not None and test_card.risk_level == "elevated"
-        charge["outcome"] = _outcome(
+        charge["outcome"] = outcome(
             "approved_by_network",
             "elevated_risk_level" if elevated else None,
             "elevated" if elevated else "normal",
@@ -357,7 +351,7 @@ class Charging(PaymentMethods):
             charge["captured"] = True
             charge["amount_captured"] = charge["amount"]
             charge["balance_transaction"] = self._balance_transaction(
-                charge, charge["amount"], "charge", available=_bypasses_pending(test_card)
+                charge, charge["amount"], "charge", available=bypasses_pending(test_card)
             )
             intent["status"] = "succeeded"
             intent["amount_received"] = intent["amount"]
@@ -430,7 +424,7 @@ class Charging(PaymentMethods):
             charge,
             amount,
             "charge",
-            available=_bypasses_pending(self._cards.get(charge["payment_method"])),
+            available=bypasses_pending(self._cards.get(charge["payment_method"])),
         )
         intent["status"] = "succeeded"
         intent["amount_capturable"] = 0

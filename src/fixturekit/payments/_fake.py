@@ -16,9 +16,11 @@ from fixturekit._internal.matching import Recordings
 from fixturekit.clock import Clock
 from fixturekit.harness import Timeline
 from fixturekit.payments._api import StripeAPIServer
+from fixturekit.payments._charges import Charges
 from fixturekit.payments._core import FAILURES, Failure
 from fixturekit.payments._customers import Customers
 from fixturekit.payments._events import Webhooks
+from fixturekit.payments._intent_calls import IntentCalls
 from fixturekit.payments._intents import PaymentIntents
 from fixturekit.payments._objects import PaymentsObject
 from fixturekit.payments._operations import CALLS, CHARGING, NAMES, perform
@@ -41,7 +43,7 @@ from fixturekit.payments._webhooks import (
 __all__ = ["FakePayments"]
 
 
-class FakePayments(Customers, PaymentIntents, Refunds, Webhooks):
+class FakePayments(IntentCalls, Customers, PaymentIntents, Charges, Refunds, Webhooks):
     """A stateful, in-memory Stripe: customers, payment methods, payment intents,
     charges, refunds and events, reachable directly or over HTTP with the official SDK.
 
@@ -134,182 +136,6 @@ class FakePayments(Customers, PaymentIntents, Refunds, Webhooks):
         """The current state of any object by id (``cus_``, ``pm_``, ``pi_``, ``ch_``,
         ``re_``, ``evt_``); an unknown id raises Stripe's "No such ..." error."""
         return perform(self, CALLS["retrieve"], id, {})[0]
-
-    # --- operations: each runs its row of the operations table -----------------------
-
-    def _run(self, operation: str, arguments: Mapping[str, Any]) -> PaymentsObject:
-        """Run ``operation`` with a method's arguments (its ``locals()``): ``id`` is the
-        target, ``idempotency_key`` the key, the others are parameters (None: not given)."""
-        given = {
-            name: value
-            for name, value in arguments.items()
-            if name not in ("self", "id", "idempotency_key") and value is not None
-        }
-        target, key = arguments.get("id"), arguments.get("idempotency_key")
-        return perform(self, CALLS[operation], target, given, key)[0]
-
-    @keywords
-    def create_customer(
-        self,
-        *,
-        email: str | None = None,
-        name: str | None = None,
-        phone: str | None = None,
-        description: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        payment_method: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> PaymentsObject:
-        """Create a customer; ``payment_method`` attaches one (a ``pm_...`` id or token)."""
-        return self._run("create_customer", locals())
-
-    @keywords
-    def update_customer(
-        self,
-        id: str,
-        *,
-        email: str | None = None,
-        name: str | None = None,
-        phone: str | None = None,
-        description: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        invoice_settings: Mapping[str, Any] | None = None,
-        idempotency_key: str | None = None,
-    ) -> PaymentsObject:
-        """Change a customer's fields; ``metadata`` merges (a value of ``""`` removes a key)."""
-        return self._run("update_customer", locals())
-
-    @keywords
-    def delete_customer(self, id: str, *, idempotency_key: str | None = None) -> PaymentsObject:
-        """Delete a customer (its payment methods are detached); returns the deletion stub."""
-        return self._run("delete_customer", locals())
-
-    @keywords
-    def create_payment_method(
-        self,
-        *,
-        card: str | Mapping[str, Any],
-        billing_details: Mapping[str, Any] | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        type: str = "card",
-        idempotency_key: str | None = None,
-    ) -> PaymentsObject:
-        """Create a card payment method from a test card number, a ``tok_...`` token, or
-        ``{"number": ..., "exp_month": ..., "exp_year": ..., "cvc": ...}``."""
-        return self._run("create_payment_method", locals())
-
-    @keywords
-    def attach_payment_method(
-        self, id: str, *, customer: str, idempotency_key: str | None = None
-    ) -> PaymentsObject:
-        """Attach a payment method to a customer."""
-        return self._run("attach_payment_method", locals())
-
-    @keywords
-    def detach_payment_method(
-        self, id: str, *, idempotency_key: str | None = None
-    ) -> PaymentsObject:
-        """Detach a payment method from its customer."""
-        return self._run("detach_payment_method", locals())
-
-    @keywords
-    def create_payment_intent(
-        self,
-        *,
-        amount: int,
-        currency: str,
-        customer: str | None = None,
-        payment_method: str | None = None,
-        confirm: bool = False,
-        capture_method: str = "automatic",
-        idempotency_key: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        description: str | None = None,
-        receipt_email: str | None = None,
-        payment_method_types: Iterable[str] | None = None,
-        return_url: str | None = None,
-        off_session: bool | None = None,
-        setup_future_usage: str | None = None,
-        statement_descriptor: str | None = None,
-        error_on_requires_action: bool | None = None,
-    ) -> PaymentsObject:
-        """Create a payment intent; with ``confirm=True`` it is confirmed at once.
-
-        ``amount`` is an int in the currency's smallest unit (cents; yen for ``jpy``).
-        A decline raises `CardError`, the intent is left in ``requires_payment_method``
-        with ``last_payment_error`` set; a card that needs 3D Secure leaves it in
-        ``requires_action`` (finish with `authenticate`).
-        """
-        return self._run("create_payment_intent", locals())
-
-    @keywords
-    def update_payment_intent(
-        self,
-        id: str,
-        *,
-        amount: int | None = None,
-        currency: str | None = None,
-        customer: str | None = None,
-        payment_method: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        description: str | None = None,
-        receipt_email: str | None = None,
-        capture_method: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> PaymentsObject:
-        """Change a payment intent that is not confirmed yet."""
-        return self._run("update_payment_intent", locals())
-
-    @keywords
-    def confirm_payment_intent(
-        self,
-        id: str,
-        *,
-        payment_method: str | None = None,
-        return_url: str | None = None,
-        off_session: bool | None = None,
-        error_on_requires_action: bool | None = None,
-        idempotency_key: str | None = None,
-    ) -> PaymentsObject:
-        """Confirm: charge the payment method (or require 3D Secure, or decline)."""
-        return self._run("confirm_payment_intent", locals())
-
-    @keywords
-    def capture_payment_intent(
-        self, id: str, *, amount_to_capture: int | None = None, idempotency_key: str | None = None
-    ) -> PaymentsObject:
-        """Capture an authorized (``capture_method="manual"``) intent, all or part of it."""
-        return self._run("capture_payment_intent", locals())
-
-    @keywords
-    def cancel_payment_intent(
-        self, id: str, *, cancellation_reason: str | None = None, idempotency_key: str | None = None
-    ) -> PaymentsObject:
-        """Cancel an intent that has not succeeded (an authorization is released)."""
-        return self._run("cancel_payment_intent", locals())
-
-    @keywords
-    def authenticate(self, id: str, *, succeed: bool = True) -> PaymentsObject:
-        """Play the customer's part in 3D Secure for an intent in ``requires_action``:
-        on success the charge goes through (capture as configured), otherwise the intent
-        goes back to ``requires_payment_method`` with an authentication failure."""
-        check_bool(succeed, "succeed")
-        return self._run("authenticate", locals())
-
-    @keywords
-    def create_refund(
-        self,
-        *,
-        payment_intent: str | None = None,
-        charge: str | None = None,
-        amount: int | None = None,
-        reason: str | None = None,
-        metadata: Mapping[str, Any] | None = None,
-        idempotency_key: str | None = None,
-    ) -> PaymentsObject:
-        """Refund a captured payment, in full (no ``amount``) or in part; never more than
-        what was captured and not refunded yet."""
-        return self._run("create_refund", locals())
 
     # --- scripted failures -----------------------------------------------------------
 

@@ -18,9 +18,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fixturekit.payments._charges import Charges
 from fixturekit.payments._charging import CANCELLATION_REASONS, Charging
 from fixturekit.payments._core import PaymentsCore
 from fixturekit.payments._customers import Customers
+from fixturekit.payments._hashes import (
+    AUTOMATIC_PAYMENT_METHODS,
+    CREATED,
+    FLAG,
+    OFF_SESSION,
+    PAYMENT_METHOD_DATA,
+    PAYMENT_METHOD_OPTIONS,
+    SHIPPING,
+    in_range,
+)
 from fixturekit.payments._intents import CAPTURE_METHODS, PaymentIntents
 from fixturekit.payments._objects import PaymentsObject
 from fixturekit.payments._params import (
@@ -38,13 +49,18 @@ from fixturekit.payments._params import (
     REFERENCE,
     STRING,
     STRINGS,
+    Check,
     Param,
+    billing_details,
+    card_int,
     check_params,
+    invalid,
     missing,
     one_of,
 )
 from fixturekit.payments._payment_methods import PaymentMethods
 from fixturekit.payments._refunds import REFUND_REASONS, Refunds
+from fixturekit.payments._search import search
 
 __all__ = ["CALLS", "CHARGING", "NAMES", "OPERATIONS", "Operation", "perform"]
 
@@ -161,7 +177,10 @@ def _list(path: str, kind: str, *filters: Param) -> Operation:
         types = where.pop("types", None)
         if types is not None:
             where["type"] = types
-        tests = {name: _matcher(value) for name, value in where.items()}
+        tests = {name: _matcher(value) for name, value in where.items() if name != "created"}
+        if "created" in where:
+            bounds = where["created"]
+            tests["created"] = lambda found: in_range(found, bounds)
 
         def wanted(obj: dict[str, Any]) -> bool:
             return all(test(obj.get(name)) for name, test in tests.items())
@@ -175,8 +194,51 @@ def _list(path: str, kind: str, *filters: Param) -> Operation:
         )
         return {"object": "list", "data": data, "has_more": has_more, "url": url}
 
-    params = (*_PAGE, *filters)
+    params = (*_PAGE, Param("created", CREATED), *filters)
     return Operation("list", "GET", path, kind, run, params, "{id}" in path, python=False)
+
+
+def _search(path: str, kind: str) -> Operation:
+    """``GET /v1/<resources>/search``: Stripe's query language (`_search`)."""
+    resources = path.split("/")[2]
+
+    def run(
+        fake: PaymentsCore, *, query: str, limit: int = 10, page: str | None = None
+    ) -> dict[str, Any]:
+        return search(fake, kind, query, limit, page)
+
+    params = (Param("query", STRING, required=True), Param("limit", LIMIT), Param("page", STRING))
+    return Operation(f"search_{resources}", "GET", path, kind, run, params)
+
+
+def _fraud_details(value: object, param: str) -> dict[str, str]:
+    if isinstance(value, Mapping) and set(value) <= {"user_report"}:
+        report = value.get("user_report")
+        if report in (None, "fraudulent", "safe"):
+            return {} if report is None else {"user_report": report}
+    raise invalid(f"{param} takes user_report='fraudulent' or 'safe'", param=param)
+
+
+def _expiry(value: object, param: str) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        return {
+            key: card_int(item, key) if key in ("exp_month", "exp_year") else item
+            for key, item in value.items()
+        }
+    raise invalid(f"Invalid hash: {param} must be a hash", param=param)
+
+
+def _billing_update(value: object, param: str) -> dict[str, Any]:
+    """Only the given fields of ``billing_details``, checked like a full one."""
+    full = billing_details(value, param)
+    given = value if isinstance(value, Mapping) else {}
+    changed = {key: full[key] for key in given if key != "address"}
+    if "address" in given:
+        changed["address"] = {key: full["address"][key] for key in given["address"]}
+    return changed
+
+
+BILLING_UPDATE = Check("hash", _billing_update)
 
 
 def _matcher(value: Any) -> Callable[[Any], bool]:
@@ -201,9 +263,13 @@ _METADATA = Param("metadata", METADATA)
 _CAPTURE_METHOD = Param("capture_method", one_of(*CAPTURE_METHODS))
 _CONFIRMATION = (
     Param("return_url", STRING),
-    Param("off_session", BOOLEAN),
+    Param("off_session", OFF_SESSION),
     Param("error_on_requires_action", BOOLEAN),
 )
+_PAYMENT_METHOD_DATA = Param("payment_method_data", PAYMENT_METHOD_DATA)
+_PAYMENT_METHOD_OPTIONS = Param("payment_method_options", PAYMENT_METHOD_OPTIONS)
+_SETUP_FUTURE_USAGE = Param("setup_future_usage", one_of("on_session", "off_session"))
+_SHIPPING = Param("shipping", SHIPPING)
 _CARD_ONLY = "Invalid type: the fake supports payment methods of type 'card', not {value!r}"
 
 # --- the table ------------------------------------------------------------------------------
@@ -215,6 +281,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "create_customer", "POST /v1/customers", "customer", Customers._op_create_customer,
         *_str("email", "name", "phone", "description"), _METADATA, _PAYMENT_METHOD,
     ),
+    _search("/v1/customers/search", "customer"),
     _list("/v1/customers", "customer", Param("email", STRING)),
     _retrieve("/v1/customers/{id}", "customer"),
     _row(
@@ -237,6 +304,12 @@ OPERATIONS: tuple[Operation, ...] = (
     _list("/v1/payment_methods", "payment_method", *_str("customer", "type")),
     _retrieve("/v1/payment_methods/{id}", "payment_method"),
     _row(
+        "update_payment_method", "POST /v1/payment_methods/{id}", "payment_method",
+        PaymentMethods._op_update_payment_method, Param("billing_details", BILLING_UPDATE),
+        _METADATA, Param("card", Check("hash", _expiry)),
+        Param("allow_redisplay", one_of("always", "limited", "unspecified")),
+    ),
+    _row(
         "attach_payment_method", "POST /v1/payment_methods/{id}/attach", "payment_method",
         PaymentMethods._op_attach_payment_method, Param("customer", REFERENCE, required=True),
     ),
@@ -249,24 +322,40 @@ OPERATIONS: tuple[Operation, ...] = (
         "create_payment_intent", "POST /v1/payment_intents", "payment_intent",
         PaymentIntents._op_create_payment_intent,
         Param("currency", CURRENCY, required=True), Param("amount", INTEGER, required=True),
-        _CUSTOMER, _PAYMENT_METHOD, Param("confirm", BOOLEAN), _CAPTURE_METHOD, _METADATA,
-        *_str("description", "receipt_email"), Param("payment_method_types", CARD_TYPES),
-        *_CONFIRMATION, Param("setup_future_usage", one_of("on_session", "off_session")),
-        Param("statement_descriptor", DESCRIPTOR),
+        _CUSTOMER, _PAYMENT_METHOD, _PAYMENT_METHOD_DATA, Param("confirm", BOOLEAN),
+        _CAPTURE_METHOD, _METADATA, *_str("description", "receipt_email", "transfer_group"),
+        Param("automatic_payment_methods", AUTOMATIC_PAYMENT_METHODS),
+        Param("payment_method_types", CARD_TYPES), _PAYMENT_METHOD_OPTIONS, *_CONFIRMATION,
+        _SETUP_FUTURE_USAGE, Param("statement_descriptor", DESCRIPTOR),
+        Param("statement_descriptor_suffix", DESCRIPTOR), _SHIPPING,
+        Param("confirmation_method", one_of("automatic", "manual")),
+        Param("use_stripe_sdk", FLAG), Param("excluded_payment_method_types", STRINGS),
         charges=True,
     ),
+    _search("/v1/payment_intents/search", "payment_intent"),
     _list("/v1/payment_intents", "payment_intent", Param("customer", STRING)),
     _retrieve("/v1/payment_intents/{id}", "payment_intent"),
     _row(
         "update_payment_intent", "POST /v1/payment_intents/{id}", "payment_intent",
         PaymentIntents._op_update_payment_intent,
         Param("currency", CURRENCY), Param("amount", INTEGER), _CUSTOMER, _PAYMENT_METHOD,
-        _METADATA, *_str("description", "receipt_email"), _CAPTURE_METHOD,
+        _PAYMENT_METHOD_DATA, _METADATA, *_str("description", "receipt_email"),
+        _CAPTURE_METHOD, _SETUP_FUTURE_USAGE, _SHIPPING, _PAYMENT_METHOD_OPTIONS,
+        Param("statement_descriptor", DESCRIPTOR),
+        Param("statement_descriptor_suffix", DESCRIPTOR),
     ),
     _row(
         "confirm_payment_intent", "POST /v1/payment_intents/{id}/confirm", "payment_intent",
-        Charging._op_confirm_payment_intent, _PAYMENT_METHOD, *_CONFIRMATION,
+        Charging._op_confirm_payment_intent, _PAYMENT_METHOD, _PAYMENT_METHOD_DATA,
+        *_CONFIRMATION, _SETUP_FUTURE_USAGE, _CAPTURE_METHOD, Param("receipt_email", STRING),
+        _SHIPPING, _PAYMENT_METHOD_OPTIONS, Param("use_stripe_sdk", FLAG),
         charges=True,
+    ),
+    _row(
+        "increment_authorization", "POST /v1/payment_intents/{id}/increment_authorization",
+        "payment_intent", PaymentIntents._op_increment_authorization,
+        Param("amount", POSITIVE, required=True), Param("description", STRING), _METADATA,
+        Param("statement_descriptor", DESCRIPTOR),
     ),
     _row(
         "capture_payment_intent", "POST /v1/payment_intents/{id}/capture", "payment_intent",
@@ -282,8 +371,28 @@ OPERATIONS: tuple[Operation, ...] = (
         charges=True,
     ),
     # charges
+    _search("/v1/charges/search", "charge"),
+    _row(
+        "create_charge", "POST /v1/charges", "charge", Charges._op_create_charge,
+        Param("amount", INTEGER, required=True), Param("currency", CURRENCY, required=True),
+        _CUSTOMER, Param("source", REFERENCE), Param("capture", BOOLEAN), _METADATA,
+        *_str("description", "receipt_email", "transfer_group"),
+        Param("statement_descriptor", DESCRIPTOR),
+        Param("statement_descriptor_suffix", DESCRIPTOR), _SHIPPING,
+        charges=True,
+    ),
     _list("/v1/charges", "charge", *_str("customer", "payment_intent")),
     _retrieve("/v1/charges/{id}", "charge"),
+    _row(
+        "update_charge", "POST /v1/charges/{id}", "charge", Charges._op_update_charge,
+        *_str("description", "receipt_email", "transfer_group"), _METADATA, _SHIPPING,
+        Param("fraud_details", Check("hash", _fraud_details)),
+    ),
+    _row(
+        "capture_charge", "POST /v1/charges/{id}/capture", "charge", Charges._op_capture_charge,
+        Param("amount", POSITIVE), Param("receipt_email", STRING),
+        Param("statement_descriptor", DESCRIPTOR),
+    ),
     # refunds
     _row(
         "create_refund", "POST /v1/refunds", "refund", Refunds._op_create_refund,
@@ -292,6 +401,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     _list("/v1/refunds", "refund", *_str("charge", "payment_intent")),
     _retrieve("/v1/refunds/{id}", "refund"),
+    _row("update_refund", "POST /v1/refunds/{id}", "refund", Refunds._op_update_refund, _METADATA),
+    _row("cancel_refund", "POST /v1/refunds/{id}/cancel", "refund", Refunds._op_cancel_refund),
     # balance transactions
     _retrieve("/v1/balance_transactions/{id}", "balance_transaction"),
     # events

@@ -4,7 +4,8 @@ A `Param` of the operations table names one parameter, says whether it is requir
 and which `Check` validates it. A check turns a value given from Python, or decoded
 from a form over HTTP, into the value the handler receives, or raises Stripe's
 ``invalid_request_error``. Its ``wire`` kind says how the HTTP facade decodes the
-form value first (``str``, ``int``, ``bool``, ``hash``, ``metadata``, ``list``).
+form value first (``str``, ``int``, ``bool``, ``hash``, ``metadata``, ``list``; ``raw`` hands the
+form value to the check as it is, see `fixturekit.payments._hashes`).
 
 Checks see one parameter; what depends on another one or on the stored state (an
 amount's minimum in its currency, an id that must exist) is the handler's job.

@@ -8,6 +8,7 @@ from typing import Any
 from fixturekit.errors import CardError, InvalidRequestError
 from fixturekit.payments import _cards
 from fixturekit.payments._core import PaymentsCore
+from fixturekit.payments._objects import copy
 from fixturekit.payments._params import (
     billing_details,
     card_int,
@@ -197,6 +198,59 @@ class PaymentMethods(PaymentsCore):
             f"{method['id']} ({method['card']['brand']} {method['card']['last4']}) "
             f"to {customer['id']}",
         )
+
+    def _op_update_payment_method(
+        self,
+        ident: str,
+        *,
+        billing_details: dict[str, Any] | None = None,
+        metadata: Any = None,
+        card: dict[str, Any] | None = None,
+        allow_redisplay: str | None = None,
+    ) -> dict[str, Any]:
+        method = self._get(ident, "payment_method", "payment_method", status=404)
+        if method["customer"] is None:
+            raise InvalidRequestError(
+                "You must save this PaymentMethod to a customer before you can update it.",
+                param="payment_method",
+            )
+        updates: dict[str, Any] = {}
+        if billing_details is not None:
+            merged = copy(method["billing_details"])
+            for key, value in billing_details.items():
+                if key == "address":
+                    merged["address"].update(value)
+                else:
+                    merged[key] = value
+            updates["billing_details"] = merged
+        if metadata is not None:
+            updates["metadata"] = merge_metadata(method["metadata"], metadata)
+        if card is not None:
+            unknown = set(card) - {"exp_month", "exp_year"}
+            if unknown:
+                name = sorted(unknown)[0]
+                raise invalid(
+                    f"Received unknown parameter: card[{name}]; a card's number cannot "
+                    "change, create a new payment method",
+                    param=f"card[{name}]",
+                    code="parameter_unknown",
+                )
+            details = {
+                "number": "4242424242424242",
+                "exp_month": card.get("exp_month", method["card"]["exp_month"]),
+                "exp_year": card.get("exp_year", method["card"]["exp_year"]),
+            }
+            _, exp_month, exp_year, _ = self._card_details(details)
+            updates["card"] = {**method["card"], "exp_month": exp_month, "exp_year": exp_year}
+        if allow_redisplay is not None:
+            updates["allow_redisplay"] = allow_redisplay
+        previous = {key: copy(method[key]) for key in updates if method[key] != updates[key]}
+        method.update(updates)
+        if previous:
+            self._emit(
+                "payment_method.updated", method, f"{ident} ({', '.join(previous)})", previous
+            )
+        return method
 
     def _op_detach_payment_method(self, ident: str) -> dict[str, Any]:
         method = self._get(ident, "payment_method", "payment_method", status=404)

@@ -16,7 +16,7 @@ REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
 
 
 class Refunds(PaymentsCore):
-    """The handler of ``POST /v1/refunds``."""
+    """The handlers of ``/v1/refunds`` and ``/v1/refunds/{id}`` (update, cancel)."""
 
     def _op_create_refund(
         self,
@@ -82,6 +82,27 @@ class Refunds(PaymentsCore):
         self._emit("refund.created", refund, f"{refund['id']} {formatted} of {target['id']}")
         self._emit("charge.refunded", target, f"{target['id']} {formatted} refunded", previous)
         return refund
+
+    def _op_update_refund(self, ident: str, *, metadata: Any = None) -> dict[str, Any]:
+        refund = self._get(ident, "refund", "id", status=404)
+        merged = merge_metadata(refund["metadata"], metadata)
+        if merged != refund["metadata"]:
+            previous = {"metadata": refund["metadata"]}
+            refund["metadata"] = merged
+            self._sync_refunds(self._objects[refund["charge"]])
+            self._emit("refund.updated", refund, f"{ident} (metadata)", previous)
+        return refund
+
+    def _op_cancel_refund(self, ident: str) -> dict[str, Any]:
+        refund = self._get(ident, "refund", "id", status=404)
+        # Card refunds never wait for the customer: they cannot be canceled.
+        raise InvalidRequestError(
+            f"Refund {ident} cannot be canceled because it has a status of "
+            f"{refund['status']}. Only a refund with a status of requires_action can be "
+            "canceled.",
+            param="refund",
+            code="refund_cannot_be_canceled",
+        )
 
     def _sync_refunds(self, charge: dict[str, Any]) -> None:
         """Bring the charge's embedded ``refunds`` list up to date, newest first."""
