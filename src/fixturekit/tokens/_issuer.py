@@ -1,11 +1,14 @@
-"""The fake OIDC issuer: discovery, the JWKS and a token endpoint in front of a minter.
+"""The fake OIDC issuer: discovery, the JWKS, and the authorization, token and userinfo
+endpoints in front of a minter.
 
 Private to `fixturekit.tokens`; users reach it through ``TokenMinter.serve()`` (a
 loopback HTTP server) and ``TokenMinter.mock_jwks(http)`` (the documents as routes of
-a `fixturekit.FakeHTTP`). The loopback server serves discovery, the JWKS and a token
-endpoint with the ``client_credentials`` and ``password`` grants, on 127.0.0.1 with an
-ephemeral port, from a thread that is shut down and joined (with every request thread)
-when the server stops.
+a `fixturekit.FakeHTTP`). The loopback server serves on 127.0.0.1 with an ephemeral
+port, from a thread that is shut down and joined (with every request thread) when the
+server stops. This module is the HTTP side: parsing requests, client authentication,
+the ``client_credentials`` and ``password`` grants and the answers;
+`fixturekit.tokens._flows` holds the authorization-code flow, refresh tokens and
+userinfo.
 
 This module knows the minter only through `TokenSource`, the few members it uses, and
 FakeHTTP only through `HTTPRoutes`: it imports neither.

@@ -1,7 +1,8 @@
 """TokenMinter: JWTs for tests on the shared clock, with rotation and a fake OIDC issuer.
 
-The bad tokens live in `fixturekit.tokens._bad`, the keys in `fixturekit.tokens._keys`,
-the issuer in `fixturekit.tokens._issuer`.
+The bad tokens live in `fixturekit.tokens._bad`, the keys in `fixturekit.tokens._keys`
+(the application's own in `fixturekit.tokens._supplied`), the issuer in
+`fixturekit.tokens._issuer` and its login flows in `fixturekit.tokens._flows`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jwt
 
@@ -23,6 +24,9 @@ from fixturekit.tokens._checks import DEFAULT_SUB
 from fixturekit.tokens._issuer import HTTPRoutes, IssuerServer, route_documents
 from fixturekit.tokens._keys import KeyMaterial, Signer, lease
 from fixturekit.tokens._supplied import supplied_key
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 __all__ = ["TokenMinter"]
 
@@ -103,7 +107,7 @@ class TokenMinter(ServingFake, BadTokens):
         audience: str | Iterable[str] | None = "api",
         algorithm: str | None = None,
         secret: str | bytes | None = None,
-        private_key: object = None,
+        private_key: str | bytes | Mapping[str, Any] | PrivateKeyTypes | None = None,
         expires_in: timedelta | float = timedelta(hours=1),
         clock: Clock | None = None,
         timeline: Timeline | None = None,
@@ -450,10 +454,13 @@ class TokenMinter(ServingFake, BadTokens):
     ) -> IssuerServer:
         """A fake OIDC issuer on 127.0.0.1: ``with minter.serve() as issuer_url:``.
 
-        It serves ``/.well-known/openid-configuration``, the JWKS at
-        ``/.well-known/jwks.json`` and a token endpoint at ``/token`` (``client_credentials``
-        and ``password`` grants, form-encoded). While it runs, the minter's `issuer`
-        is ``issuer_url``.
+        It serves ``/.well-known/openid-configuration`` (OpenID Connect Discovery), the
+        JWKS at ``/.well-known/jwks.json``, ``/authorize`` (the authorization-code flow
+        with PKCE for the user set with `IssuerServer.login_as`), a token endpoint at
+        ``/token`` (``authorization_code``, ``refresh_token``, ``client_credentials`` and
+        ``password`` grants, form-encoded) and ``/userinfo``. While it runs, the
+        minter's `issuer` is ``issuer_url``. ID tokens are signed with RS256, as OpenID
+        Connect requires every provider to offer (see `served_jwks`).
 
         ``clients`` (client id → secret, or None for a public client that sends no
         secret) registers the clients: any other client id is refused with 401
