@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import itertools
-import ssl
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from email.message import Message
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fixturekit._internal.checks import check_count, keywords
 from fixturekit._internal.commit import CommitGate, CommitGates
@@ -34,6 +33,9 @@ from fixturekit.mail._options import DEFAULT_AUTH, check_auth_mechanisms, check_
 from fixturekit.mail._patch import SMTPLibPatch
 from fixturekit.mail._received import read_raw
 from fixturekit.mail._server import SharedService, SMTPCaptureServer
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["FakeMailer"]
 

@@ -7,7 +7,6 @@ import contextlib
 import importlib.util
 import smtplib
 import socket
-import ssl
 import threading
 import weakref
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,8 @@ from fixturekit.mail._options import DEFAULT_AUTH
 from fixturekit.mail._server import SharedService
 
 if TYPE_CHECKING:
+    import ssl
+
     from fixturekit.mail._smtp import CaptureService
 
 __all__ = ["SMTPLibPatch"]
