@@ -346,3 +346,30 @@ def test_the_flow_is_on_the_timeline(issuer: IssuerServer, minter: TokenMinter) 
     messages = minter.timeline.messages()
     assert "authorization code for 'alice' to client 'web'" in messages
     assert "token endpoint: authorization_code grant for 'alice' (client 'web')" in messages
+
+
+def test_authlib_s_requests_session_logs_in_too(issuer: IssuerServer, minter: TokenMinter) -> None:
+    import requests
+    from authlib.integrations.requests_client import OAuth2Session
+
+    config = _config(issuer)
+    verifier = secrets.token_urlsafe(48)
+    with OAuth2Session(
+        client_id="web",
+        client_secret="web-secret",
+        redirect_uri=REDIRECT_URI,
+        scope="openid",
+        code_challenge_method="S256",
+    ) as session:
+        url, _ = session.create_authorization_url(
+            config["authorization_endpoint"], code_verifier=verifier, nonce="abc"
+        )
+        # the browser follows the authorization URL, not the session
+        callback = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+        token = session.fetch_token(
+            config["token_endpoint"], authorization_response=callback, code_verifier=verifier
+        )
+        userinfo = session.get(config["userinfo_endpoint"]).json()
+
+    assert _id_claims(token["id_token"], config, "web")["nonce"] == "abc"
+    assert minter.decode(token["access_token"])["sub"] == userinfo["sub"] == "alice"
