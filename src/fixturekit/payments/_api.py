@@ -263,7 +263,8 @@ class _StripeHandler(LoopbackHandler):
         raise _Reply(
             InvalidRequestError(
                 f"{verb} ({method}: {path}). The fake payments API serves customers, "
-                "payment_methods, payment_intents, charges, refunds and events.",
+                "payment_methods, payment_intents, charges, refunds, balance_transactions "
+                "and events.",
                 http_status=404,
             )
         )
