@@ -312,7 +312,15 @@ class IssuerServer(ServedAPI):
     """A running fake OIDC issuer; ``with minter.serve() as issuer_url:`` gives its URL.
 
     While it runs, the minter's `fixturekit.tokens.TokenMinter.issuer` is
-    `url`, so tokens minted in the meantime carry it as ``iss``.
+    `url`, so tokens minted in the meantime carry it as ``iss``. `login_as` says who
+    logs in at the authorization endpoint:
+
+    ```python
+    issuer = minter.serve(clients={"web": "s3cret"})
+    issuer.login_as("alice", email="alice@example.com")
+    with issuer as issuer_url:
+        ...
+    ```
     """
 
     handler = _Handler
