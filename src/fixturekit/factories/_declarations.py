@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from fixturekit._internal.checks import check_bool
 from fixturekit.factories import _emulated, _random
+from fixturekit.factories._build import OMIT
 
 if TYPE_CHECKING:
     from fixturekit.factories._build import Build
 
 __all__ = [
+    "Back",
     "Declaration",
     "Faker",
     "Lazy",
@@ -111,6 +113,20 @@ class Declaration(Generic[T]):
 
     def evaluate(self, build: Build, name: str) -> T:
         raise NotImplementedError
+
+
+class Back(Declaration[Any]):
+    """A child's field that points back at the parent being made (its foreign key or
+    back-reference): left out, for the relationship to fill; ``parent`` is the parent's
+    build, which tells siblings apart from other rows in multi-column unique checks."""
+
+    __slots__ = ("parent",)
+
+    def __init__(self, parent: object) -> None:
+        self.parent = parent
+
+    def evaluate(self, build: Build, name: str) -> Any:
+        return OMIT
 
 
 class Faker(Declaration[Any]):

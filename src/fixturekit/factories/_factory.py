@@ -17,6 +17,7 @@ from fixturekit.factories._declarations import Declaration, PostBuild, Traits
 from fixturekit.factories._models import model_kind
 from fixturekit.factories._persistence import flush, resolve_session
 from fixturekit.factories._plan import FILL_OPTIONAL, Plan, children
+from fixturekit.factories._together import keep_unique_together
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -218,6 +219,10 @@ class Factory(Generic[T]):
             value = get(name)
             if value is not OMIT:
                 values[key] = value
+        if plan.info.unique_together:
+            keep_unique_together(build, plan.info.unique_together, plan.declared)
+            got = build.values
+            values = {key: got[name] for name, key in plan.keys if got[name] is not OMIT}
         try:
             obj: T = plan.info.construct(values)
         except Exception as exc:

@@ -19,6 +19,7 @@ from fixturekit.factories._build import OMIT, Gen
 __all__ = [
     "FieldSpec",
     "ModelInfo",
+    "UniqueGroup",
     "cached_info",
     "default_gen",
     "is_union",
@@ -45,6 +46,17 @@ class FieldSpec:
     empty: Gen | None = None
 
 
+@dataclasses.dataclass(frozen=True)
+class UniqueGroup:
+    """Columns whose values together are unique (a multi-column unique constraint)."""
+
+    key: Any  # the unique-value registry's key
+    #: per column: its field, then the many-to-one relationships that fill it
+    fields: tuple[tuple[str, ...], ...]
+    #: the fields a number may be appended to (text and integer columns) -> max length
+    stretchable: dict[str, int | None]
+
+
 @dataclasses.dataclass
 class ModelInfo:
     """What factories need to know about one model class."""
@@ -61,8 +73,8 @@ class ModelInfo:
     #: SQLAlchemy: to-many relationships -> (related class, the related class's fields
     #: that point back at this one and are left for the relationship to fill).
     to_many: dict[str, tuple[type, tuple[str, ...]]] = dataclasses.field(default_factory=dict)
-    #: SQLAlchemy: field groups a multi-column unique constraint or index covers.
-    unique_together: list[tuple[Any, tuple[str, ...]]] = dataclasses.field(default_factory=list)
+    #: SQLAlchemy: the multi-column unique constraints and indexes.
+    unique_together: list[UniqueGroup] = dataclasses.field(default_factory=list)
 
     @property
     def persistable(self) -> bool:

@@ -11,7 +11,7 @@ from fixturekit._internal.checks import check_bool, check_count, unknown_keyword
 from fixturekit.errors import FactoryError
 from fixturekit.factories._adapters import model_info
 from fixturekit.factories._build import OMIT, Build, FactoryClass, Gen, did_you_mean, names
-from fixturekit.factories._declarations import Declaration, PostBuild
+from fixturekit.factories._declarations import Back, Declaration, PostBuild
 from fixturekit.factories._models import ModelInfo
 
 __all__ = ["FILL_OPTIONAL", "Plan"]
@@ -58,7 +58,7 @@ def children(
     """``size`` objects from ``factory`` for the to-many field ``name`` of ``build``'s
     object, each with ``overrides`` (then the call's ``name__field=`` ones); the fields
     that point back at the parent are left for the relationship to fill."""
-    mine = dict.fromkeys(back, OMIT)
+    mine: dict[str, Any] = dict.fromkeys(back, Back(build))
     mine.update(overrides)
     mine.update(build.nested_overrides(name))
     return [factory._build_nested(build, mine) for _ in range(size)]

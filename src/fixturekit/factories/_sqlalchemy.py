@@ -11,7 +11,14 @@ import sqlalchemy as sa
 from sqlalchemy import types as sat
 
 from fixturekit.factories._build import OMIT, Build, Gen, factory_for_table, registered_factory
-from fixturekit.factories._models import FieldSpec, ModelInfo, jsonable, known_info, none_gen
+from fixturekit.factories._models import (
+    FieldSpec,
+    ModelInfo,
+    UniqueGroup,
+    jsonable,
+    known_info,
+    none_gen,
+)
 from fixturekit.factories._types import Owner, infer, unique
 
 __all__ = ["sqlalchemy_info"]
@@ -141,17 +148,30 @@ def _back_keys(rel: Any) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def _unique_together(table: sa.Table, mapper: Any) -> list[tuple[Any, tuple[str, ...]]]:
-    """(registry key, fields) of ``table``'s multi-column unique constraints and indexes."""
-    groups: list[tuple[Any, tuple[str, ...]]] = []
+def _unique_together(
+    table: sa.Table, mapper: Any, covering: dict[Any, list[str]]
+) -> list[UniqueGroup]:
+    """``table``'s multi-column unique constraints and indexes. Each column is named by
+    its field and by the many-to-one relationships that fill it (``covering``): before
+    the flush only the related object tells rows apart."""
+    groups: dict[Any, UniqueGroup] = {}
     for item in [*table.constraints, *table.indexes]:
         if isinstance(item, sa.UniqueConstraint) or (isinstance(item, sa.Index) and item.unique):
             columns = list(item.columns)
-            if len(columns) > 1 and all(isinstance(c, sa.Column) for c in columns):
-                keys = tuple(mapper.get_property_by_column(c).key for c in columns)
-                if keys not in (g for _, g in groups):
-                    groups.append(((table.name, *keys), keys))
-    return groups
+            if len(columns) < 2 or not all(isinstance(c, sa.Column) for c in columns):
+                continue
+            keys = [mapper.get_property_by_column(c).key for c in columns]
+            stretchable: dict[str, int | None] = {}
+            for column, key in zip(columns, keys, strict=True):
+                t = _impl(column.type)
+                if isinstance(t, (sat.String, sat.Integer)) and not isinstance(t, sat.Enum):
+                    stretchable[key] = getattr(t, "length", None)
+            fields = tuple(
+                (key, *covering.get(c, ())) for c, key in zip(columns, keys, strict=True)
+            )
+            key = ("unique together", table.name, *keys)
+            groups.setdefault(key, UniqueGroup(key, fields, stretchable))
+    return list(groups.values())
 
 
 def _foreign_key(column: sa.Column[Any], mapper: Any) -> Gen:
@@ -179,7 +199,8 @@ def sqlalchemy_info(
     auto = getattr(table, "autoincrement_column", None)
     relations: dict[str, type] = {}
     relation_fields: dict[str, FieldSpec] = {}
-    covered: set[Any] = set()  # FK columns a many-to-one relationship fills
+    #: foreign key columns -> the many-to-one relationships that fill them
+    covered: dict[Any, list[str]] = {}
     many_to_one: list[str] = []
     to_many: dict[str, tuple[type, tuple[str, ...]]] = {}
     for rel in mapper.relationships:
@@ -187,7 +208,8 @@ def sqlalchemy_info(
         relations[rel.key] = target
         if rel.direction.name == "MANYTOONE" and not rel.viewonly:
             local = list(rel.local_columns)
-            covered.update(local)
+            for column in local:
+                covered.setdefault(column, []).append(rel.key)
             many_to_one.append(rel.key)
             required = any(not c.nullable for c in local)
             keys = tuple(mapper.get_property_by_column(c).key for c in local)
@@ -259,7 +281,7 @@ def sqlalchemy_info(
         serialize,
         relations,
         to_many,
-        _unique_together(table, mapper),
+        _unique_together(table, mapper, covered),
     )
 
 

@@ -33,7 +33,7 @@ from fixturekit.factories._values import (
     int_gen,
 )
 
-__all__ = ["Owner", "infer", "unique"]
+__all__ = ["Owner", "disambiguate", "infer", "unique"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -259,14 +259,16 @@ def unique(gen: Gen, key: Any, max_length: int | None = None) -> Gen:
                 break
             value = gen(b)
         else:
-            value = _disambiguate(value, seen, len(seen), max_length)
+            value = disambiguate(value, seen, len(seen), max_length)
         seen.add(value)
         return value
 
     return draw
 
 
-def _disambiguate(value: Any, seen: set[Any], n: int, max_length: int | None) -> Any:
+def disambiguate(value: Any, seen: set[Any], n: int, max_length: int | None) -> Any:
+    """``value`` with a number appended (a string) or added (an int) so it is not in
+    ``seen``."""
     for k in range(n + 1, n + 1000):
         if isinstance(value, str):
             local, at, domain = value.partition("@")
