@@ -46,10 +46,25 @@ def _objects(payments: FakePayments) -> dict[str, Any]:
         "balance_transaction": payments.retrieve(charge.balance_transaction),
         "deleted_customer": payments.retrieve(gone.id),
         "event": payments.events[-1],
+        "setup_intent": payments.create_setup_intent(payment_method="pm_card_visa", confirm=True),
     }
 
 
-@pytest.mark.parametrize("kind", sorted(FIELDS))
+#: The resources the fake serves, each compared with Stripe's fixture object.
+KINDS = (
+    "balance_transaction",
+    "charge",
+    "customer",
+    "deleted_customer",
+    "event",
+    "payment_intent",
+    "payment_method",
+    "refund",
+    "setup_intent",
+)
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_every_field_of_stripes_fixture_object_is_present(
     payments: FakePayments, kind: str
 ) -> None:

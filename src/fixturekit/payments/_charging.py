@@ -173,16 +173,19 @@ class Charging(PaymentMethods):
             self._decline(intent, method, decline, scripted)
         self._succeed(intent, method)
 
-    def _require_action(self, intent: dict[str, Any], return_url: str | None) -> None:
+    def _require_action(
+        self, intent: dict[str, Any], return_url: str | None, *, kind: str = "payment_intent"
+    ) -> None:
+        """Wait for the customer's 3D Secure (a payment or a setup intent)."""
         previous = intent["status"]
         intent["status"] = "requires_action"
-        intent["last_payment_error"] = None
+        intent["last_setup_error" if kind == "setup_intent" else "last_payment_error"] = None
         if return_url:
             intent["next_action"] = {
                 "type": "redirect_to_url",
                 "redirect_to_url": {
                     "return_url": return_url,
-                    "url": f"https://hooks.stripe.com/3d_secure_2/hosted?payment_intent={intent['id']}",
+                    "url": f"https://hooks.stripe.com/3d_secure_2/hosted?{kind}={intent['id']}",
                 },
             }
         else:
@@ -191,7 +194,7 @@ class Charging(PaymentMethods):
                 "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": ""},
             }
         if previous != "requires_action":
-            self._emit("payment_intent.requires_action", intent, f"{intent['id']} needs 3D Secure")
+            self._emit(f"{kind}.requires_action", intent, f"{intent['id']} needs 3D Secure")
 
     def _charge(
         self, intent: dict[str, Any], method: dict[str, Any], *, paid: bool

@@ -33,6 +33,7 @@ from fixturekit.payments._recorded import (
     refund_criteria,
 )
 from fixturekit.payments._refunds import Refunds
+from fixturekit.payments._setup_intents import SetupIntents
 from fixturekit.payments._webhooks import (
     RETRY_DELAYS,
     WebhookDelivery,
@@ -43,7 +44,9 @@ from fixturekit.payments._webhooks import (
 __all__ = ["FakePayments"]
 
 
-class FakePayments(IntentCalls, Customers, PaymentIntents, Charges, Refunds, Webhooks):
+class FakePayments(
+    IntentCalls, Customers, PaymentIntents, SetupIntents, Charges, Refunds, Webhooks
+):
     """A stateful, in-memory Stripe: customers, payment methods, payment intents,
     charges, refunds and events, reachable directly or over HTTP with the official SDK.
 
@@ -117,6 +120,10 @@ class FakePayments(IntentCalls, Customers, PaymentIntents, Charges, Refunds, Web
     @property
     def payment_intents(self) -> list[PaymentsObject]:
         return self._all("payment_intent")
+
+    @property
+    def setup_intents(self) -> list[PaymentsObject]:
+        return self._all("setup_intent")
 
     @property
     def charges(self) -> list[PaymentsObject]:

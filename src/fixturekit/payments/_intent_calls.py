@@ -124,7 +124,8 @@ class IntentCalls(ResourceCalls):
 
     @keywords
     def authenticate(self, id: str, *, succeed: bool = True) -> PaymentsObject:
-        """Play the customer's part in 3D Secure for an intent in ``requires_action``:
+        """Play the customer's part in 3D Secure for a payment or setup intent
+        (``pi_...``/``seti_...``) in ``requires_action``:
         on success the charge goes through (capture as configured), otherwise the intent
         goes back to ``requires_payment_method`` with an authentication failure."""
         check_bool(succeed, "succeed")
@@ -144,3 +145,65 @@ class IntentCalls(ResourceCalls):
         """Raise the authorized ``amount`` (the new total) of an intent in
         ``requires_capture`` created with ``request_incremental_authorization``."""
         return self._run("increment_authorization", locals())
+
+    @keywords
+    def create_setup_intent(
+        self,
+        *,
+        customer: str | None = None,
+        payment_method: str | None = None,
+        payment_method_data: Mapping[str, Any] | None = None,
+        confirm: bool | None = None,
+        usage: str | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        automatic_payment_methods: Mapping[str, Any] | None = None,
+        payment_method_types: Iterable[str] | None = None,
+        payment_method_options: Mapping[str, Any] | None = None,
+        return_url: str | None = None,
+        use_stripe_sdk: bool | None = None,
+        idempotency_key: str | None = None,
+    ) -> PaymentsObject:
+        """Create a setup intent: save a card for later without charging it. Confirmed
+        (``confirm=True`` or `confirm_setup_intent`), it verifies the card: a decline
+        card raises `CardError`, a card that needs 3D Secure leaves it in
+        ``requires_action`` (finish with `authenticate`); on success the card is
+        attached to ``customer``."""
+        return self._run("create_setup_intent", locals())
+
+    @keywords
+    def update_setup_intent(
+        self,
+        id: str,
+        *,
+        customer: str | None = None,
+        payment_method: str | None = None,
+        payment_method_data: Mapping[str, Any] | None = None,
+        description: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> PaymentsObject:
+        """Change a setup intent that has not succeeded yet."""
+        return self._run("update_setup_intent", locals())
+
+    @keywords
+    def confirm_setup_intent(
+        self,
+        id: str,
+        *,
+        payment_method: str | None = None,
+        payment_method_data: Mapping[str, Any] | None = None,
+        payment_method_options: Mapping[str, Any] | None = None,
+        return_url: str | None = None,
+        use_stripe_sdk: bool | None = None,
+        idempotency_key: str | None = None,
+    ) -> PaymentsObject:
+        """Confirm a setup intent: verify and save the card (or ask for 3D Secure)."""
+        return self._run("confirm_setup_intent", locals())
+
+    @keywords
+    def cancel_setup_intent(
+        self, id: str, *, cancellation_reason: str | None = None, idempotency_key: str | None = None
+    ) -> PaymentsObject:
+        """Cancel a setup intent that has not succeeded."""
+        return self._run("cancel_setup_intent", locals())

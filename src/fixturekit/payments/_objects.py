@@ -16,6 +16,7 @@ PREFIXES = {
     "cus": "customer",
     "pm": "payment_method",
     "pi": "payment_intent",
+    "seti": "setup_intent",
     "ch": "charge",
     "re": "refund",
     "evt": "event",

@@ -61,6 +61,7 @@ from fixturekit.payments._params import (
 from fixturekit.payments._payment_methods import PaymentMethods
 from fixturekit.payments._refunds import REFUND_REASONS, Refunds
 from fixturekit.payments._search import search
+from fixturekit.payments._setup_intents import SETUP_CANCELLATION_REASONS, SetupIntents
 
 __all__ = ["CALLS", "CHARGING", "NAMES", "OPERATIONS", "Operation", "perform"]
 
@@ -367,8 +368,35 @@ OPERATIONS: tuple[Operation, ...] = (
         Param("cancellation_reason", one_of(*CANCELLATION_REASONS)),
     ),
     _helper(
-        "authenticate", "payment_intent", Charging._op_authenticate, Param("succeed", BOOLEAN),
-        charges=True,
+        "authenticate", "payment_intent", SetupIntents._op_authenticate,
+        Param("succeed", BOOLEAN), charges=True,
+    ),
+    # setup intents
+    _row(
+        "create_setup_intent", "POST /v1/setup_intents", "setup_intent",
+        SetupIntents._op_create_setup_intent, _CUSTOMER, _PAYMENT_METHOD, _PAYMENT_METHOD_DATA,
+        Param("confirm", BOOLEAN), Param("usage", one_of("on_session", "off_session")),
+        Param("description", STRING), _METADATA,
+        Param("automatic_payment_methods", AUTOMATIC_PAYMENT_METHODS),
+        Param("payment_method_types", CARD_TYPES), _PAYMENT_METHOD_OPTIONS,
+        Param("return_url", STRING), Param("use_stripe_sdk", FLAG),
+    ),
+    _list("/v1/setup_intents", "setup_intent", *_str("customer", "payment_method")),
+    _retrieve("/v1/setup_intents/{id}", "setup_intent"),
+    _row(
+        "update_setup_intent", "POST /v1/setup_intents/{id}", "setup_intent",
+        SetupIntents._op_update_setup_intent, _CUSTOMER, _PAYMENT_METHOD, _PAYMENT_METHOD_DATA,
+        Param("description", STRING), _METADATA,
+    ),
+    _row(
+        "confirm_setup_intent", "POST /v1/setup_intents/{id}/confirm", "setup_intent",
+        SetupIntents._op_confirm_setup_intent, _PAYMENT_METHOD, _PAYMENT_METHOD_DATA,
+        _PAYMENT_METHOD_OPTIONS, Param("return_url", STRING), Param("use_stripe_sdk", FLAG),
+    ),
+    _row(
+        "cancel_setup_intent", "POST /v1/setup_intents/{id}/cancel", "setup_intent",
+        SetupIntents._op_cancel_setup_intent,
+        Param("cancellation_reason", one_of(*SETUP_CANCELLATION_REASONS)),
     ),
     # charges
     _search("/v1/charges/search", "charge"),
