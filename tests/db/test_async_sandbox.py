@@ -112,7 +112,7 @@ async def test_async_bound_scoped_session_is_removed_at_exit(db: TestDatabase) -
 @pytest.mark.asyncio
 async def test_async_sandbox_refuses_a_sync_sessionmaker(db: TestDatabase) -> None:
     async with db.async_sandbox() as sandbox:
-        with pytest.raises(TypeError, match=r"bind a sessionmaker to db\.sandbox\(\)"):
+        with pytest.raises(TypeError, match=r"bind a sessionmaker or Engine to db\.sandbox\(\)"):
             sandbox.bind(sessionmaker())
 
 
@@ -147,3 +147,33 @@ async def test_async_connection_of_a_sandbox_that_is_not_open_is_an_error(
 ) -> None:
     with pytest.raises(SandboxError, match="not open"):
         db.async_sandbox().connection  # noqa: B018
+
+
+@pytest.mark.asyncio
+async def test_async_bound_engine_joins_the_sandbox_and_is_restored(db: TestDatabase) -> None:
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    app_engine = create_async_engine(db.async_url, poolclass=NullPool)
+    try:
+        async with db.async_sandbox() as sandbox:
+            assert sandbox.bind(app_engine) is app_engine
+            async with AsyncSession(app_engine) as session:
+                session.add(User(name="ada"))
+                await session.commit()
+            async with app_engine.begin() as conn:
+                await conn.execute(insert(users).values(name="bob"))
+            async with app_engine.connect() as conn:
+                await conn.execute(insert(users).values(name="never"))
+            assert await anames(sandbox.connection) == ["ada", "bob"]
+        assert "_connection_cls" not in vars(app_engine.sync_engine)
+        assert_empty(db)
+    finally:
+        await app_engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_async_bind_of_a_sync_engine_points_at_the_sync_sandbox(db: TestDatabase) -> None:
+    async with db.async_sandbox() as sandbox:
+        with pytest.raises(TypeError, match=r"or an AsyncEngine.*db\.sandbox\(\) instead"):
+            sandbox.bind(db.engine)

@@ -30,7 +30,10 @@ def test_bound_sessionmaker_is_restored_at_exit(db: TestDatabase) -> None:
     before = dict(SessionLocal.kw)
     with db.sandbox() as sandbox:
         sandbox.bind(SessionLocal)
-        assert SessionLocal.kw["bind"] is sandbox.connection
+        assert SessionLocal.kw["bind"] is not db.engine
+        with SessionLocal() as session:
+            joined = session.connection().connection.dbapi_connection
+            assert joined is sandbox.connection.connection.dbapi_connection
     assert SessionLocal.kw == before
 
 
@@ -99,7 +102,10 @@ def test_session_of_a_bound_maker_left_open_is_closed_at_exit(db: TestDatabase) 
 
 
 def test_binding_something_else_is_a_type_error(db: TestDatabase) -> None:
-    with db.sandbox() as sandbox, pytest.raises(TypeError, match="takes a sessionmaker"):
+    with (
+        db.sandbox() as sandbox,
+        pytest.raises(TypeError, match="takes a sessionmaker, a scoped_session, an Engine"),
+    ):
         sandbox.bind(Session)
 
 

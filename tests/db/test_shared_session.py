@@ -16,7 +16,8 @@ def test_shared_session_is_one_session_per_sandbox(db: TestDatabase) -> None:
         shared = sandbox.shared_session
         assert sandbox.shared_session is shared
         assert sandbox.session() is not shared
-        assert shared.get_bind() is sandbox.connection
+        dbapi = shared.connection().connection.dbapi_connection
+        assert dbapi is sandbox.connection.connection.dbapi_connection
     with db.sandbox() as other:
         assert other.shared_session is not shared
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import scoped_session, sessionmaker
 
 from fixturekit._internal import context as _context
 from fixturekit._internal.checks import check_bool, keywords
-from fixturekit.db import _escapes, _tracking
+from fixturekit.db import _escapes, _joined, _tracking
 from fixturekit.db._binding import Getter, check_options, publish, rebind, restore, unpublish
 from fixturekit.errors import SandboxError, SandboxEscapeError
 
@@ -63,8 +63,11 @@ class AsyncDatabaseSandbox:
         self._tracker: _tracking.Tracker | None = None
         self._watch: _escapes.Watch | None = None
         self._bound: list[tuple[Any, dict[str, Any], async_scoped_session[Any] | None]] = []
+        self._bound_engines: list[tuple[Engine, Any]] = []
+        self._ledger: _joined.Ledger | None = None
+        self._joined: AsyncEngine | None = None
         self._shared: AsyncSession | None = None
-        self._getter: Getter = self._get_shared_session
+        self._getter: Getter = self._current_session
         self._token: Token[Getter | None] | None = None
 
     def __repr__(self) -> str:
@@ -115,6 +118,12 @@ class AsyncDatabaseSandbox:
                 await connection.close()
                 raise
             self._connection = connection
+            from sqlalchemy.ext.asyncio import AsyncEngine
+
+            self._ledger = _joined.Ledger(sync)
+            self._joined = AsyncEngine(
+                _joined.joined_engine(self._engine.sync_engine, sync, self._ledger)
+            )
             if self._ddl_guard:
                 _tracking.guarded.add(sync)
             self._tracker = _tracking.track(sync)
@@ -170,12 +179,25 @@ class AsyncDatabaseSandbox:
             self._shared = self._new_session({"expire_on_commit": False})
         return self._shared
 
+    def _current_session(self) -> Any:
+        """What factories write through: the current session of the last bound
+        ``async_scoped_session``, else `shared_session`."""
+        for _maker, _saved, scoped in reversed(self._bound):
+            if scoped is not None:
+                return scoped()
+        return self._get_shared_session()
+
+    def _bind_target(self) -> AsyncEngine:
+        self._running()
+        if self._clone_engine is not None:
+            return self._clone_engine
+        assert self._joined is not None
+        return self._joined
+
     def _new_session(self, kw: dict[str, Any]) -> AsyncSession:
         from sqlalchemy.ext.asyncio import AsyncSession
 
-        if self._clone_engine is not None:
-            return AsyncSession(bind=self._clone_engine, **kw)
-        return AsyncSession(bind=self.connection, join_transaction_mode="create_savepoint", **kw)
+        return AsyncSession(bind=self._bind_target(), **kw)
 
     def session(self, **kw: Any) -> AsyncSession:
         """A new AsyncSession in the sandbox; ``kw`` are AsyncSession options."""
@@ -185,14 +207,19 @@ class AsyncDatabaseSandbox:
 
     def bind(self, maker: M) -> M:
         """Make ``maker`` (``async_sessionmaker`` or ``async_scoped_session``) produce
-        sessions here until the sandbox exits, then restore it. Returns ``maker``.
+        sessions here until the sandbox exits, then restore it; or, for an
+        `AsyncEngine`, make every ``AsyncSession(engine)``, ``engine.connect()`` and
+        ``engine.begin()`` join the sandbox. Returns ``maker``.
 
         An ``async_scoped_session``'s registry is cleared now; the sandbox removes its
         session when it exits.
         """
-        from sqlalchemy.ext.asyncio import async_scoped_session, async_sessionmaker
+        from sqlalchemy.ext.asyncio import AsyncEngine, async_scoped_session, async_sessionmaker
 
         self._running()
+        if isinstance(maker, AsyncEngine):
+            self._bind_engine(maker.sync_engine)
+            return maker
         scoped: async_scoped_session[Any] | None = None
         target: Any = maker
         if isinstance(target, async_scoped_session):
@@ -200,22 +227,41 @@ class AsyncDatabaseSandbox:
             target = target.session_factory
         if not isinstance(target, async_sessionmaker):
             raise TypeError(
-                "async_sandbox.bind() takes an async_sessionmaker or async_scoped_session, "
-                f"not {maker!r}"
+                "async_sandbox.bind() takes an async_sessionmaker, an async_scoped_session "
+                f"or an AsyncEngine, not {maker!r}"
                 + (
-                    "; bind a sessionmaker to db.sandbox() instead"
-                    if isinstance(target, (sessionmaker, scoped_session))
+                    "; bind a sessionmaker or Engine to db.sandbox() instead"
+                    if isinstance(target, (sessionmaker, scoped_session, Engine))
                     else ""
                 )
             )
         if scoped is not None:
             scoped.registry.clear()
-        if self._clone_engine is not None:
-            saved = rebind(target, self._clone_engine, join=False)
-        else:
-            saved = rebind(target, self.connection)
+        saved = rebind(target, self._bind_target())
         self._bound.append((target, saved, scoped))
         return maker
+
+    def _bind_engine(self, engine: Engine) -> None:
+        if any(bound is engine for bound, _ in self._bound_engines):
+            return
+        ours = self.engine.sync_engine
+        if type(engine.dialect) is not type(ours.dialect):
+            raise TypeError(
+                f"async_sandbox.bind({engine!r}): that engine's driver is "
+                f"{engine.dialect.name}+{engine.dialect.driver}, the test database's is "
+                f"{ours.dialect.name}+{ours.dialect.driver}; create the application's "
+                "engine with the test database's async driver"
+            )
+        if self._clone_engine is not None:
+            saved = _joined.redirect_engine(engine, self._clone_engine.sync_engine)
+        else:
+            connection = self.connection.sync_connection
+            assert connection is not None
+            assert self._ledger is not None
+            saved = _joined.join_engine(engine, connection, self._ledger)
+            if self._ddl_guard:
+                _tracking.guard_ddl(engine)
+        self._bound_engines.append((engine, saved))
 
     async def stop(self) -> None:
         """Close the sandbox's sessions, roll everything back, restore bound makers.
@@ -256,6 +302,12 @@ class AsyncDatabaseSandbox:
                             _tracking.open_connections.pop(sync, None)
                             _tracking.guarded.discard(sync)
                         await connection.close()
+                    if self._ledger is not None:
+                        self._ledger.cut_off()
+                    self._ledger = self._joined = None
+                    for engine_, saved_cls in reversed(self._bound_engines):
+                        _joined.unjoin_engine(engine_, saved_cls)
+                    self._bound_engines.clear()
                     self._connection = self._transaction = None
                     self._tracker = self._shared = None
                     self._open = False

@@ -1,9 +1,9 @@
-"""Pointing sessions and sessionmakers at a sandbox, and offering its session to the
-other blocks (factories) while it runs.
+"""Pointing sessionmakers at a sandbox, recognising what ``bind()`` is given, and
+offering the sandbox's session to the other blocks (factories) while it runs.
 
-Sessions join the sandbox's outer transaction with savepoints
-(``join_transaction_mode="create_savepoint"``), so their commits and rollbacks stay
-inside it; a clone sandbox's sessions bind to the clone's engine and commit for real.
+Sessions bind to an engine whose connections join the sandbox's transaction (see
+``_joined``), so their commits and rollbacks stay inside it; a clone sandbox's
+sessions bind to the clone's engine and commit for real.
 """
 
 from __future__ import annotations
@@ -12,7 +12,16 @@ from collections.abc import Callable
 from contextvars import ContextVar, Token
 from typing import Any
 
-__all__ = ["Getter", "check_options", "publish", "rebind", "restore", "unpublish"]
+__all__ = [
+    "Getter",
+    "check_options",
+    "flask_engines",
+    "flask_sqlalchemy_db",
+    "publish",
+    "rebind",
+    "restore",
+    "unpublish",
+]
 
 #: Session options the sandbox sets itself.
 _SANDBOX_OPTIONS = ("bind", "binds", "join_transaction_mode")
@@ -29,12 +38,10 @@ def check_options(kw: dict[str, Any], what: str) -> None:
         )
 
 
-def rebind(maker: Any, bind: Any, *, join: bool = True) -> dict[str, Any]:
+def rebind(maker: Any, bind: Any) -> dict[str, Any]:
     """Point a (async_)sessionmaker at the sandbox; return its old configuration."""
     saved = dict(maker.kw)
     maker.kw["bind"] = bind
-    if join:
-        maker.kw["join_transaction_mode"] = "create_savepoint"
     if maker.kw.get("binds"):
         maker.kw["binds"] = dict.fromkeys(maker.kw["binds"], bind)
     return saved
@@ -64,3 +71,35 @@ def unpublish(
         # Stopped in another context than the one it started in (a runner that tears a
         # fixture down in a copied context): withdraw it from this one.
         var.set(None if token.old_value is Token.MISSING else token.old_value)
+
+
+# --- what bind() takes ---------------------------------------------------------------
+
+
+def flask_sqlalchemy_db(target: Any) -> Any | None:
+    """The Flask-SQLAlchemy extension ``target`` is (``db``) or belongs to
+    (``db.session``, its sessionmaker), else None."""
+    candidates = [target, getattr(target, "session_factory", None)]
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        if type(candidate).__module__.startswith("flask_sqlalchemy") and hasattr(
+            candidate, "_app_engines"
+        ):
+            return candidate
+        kw = getattr(candidate, "kw", None)
+        db = kw.get("db") if isinstance(kw, dict) else None
+        if db is not None and hasattr(db, "_app_engines"):
+            return db
+    return None
+
+
+def flask_engines(db: Any) -> list[Any]:
+    """Every engine of every app ``db`` was initialised on (``db.engines``, binds included)."""
+    engines = [engine for per_app in list(db._app_engines.values()) for engine in per_app.values()]
+    if not engines:
+        raise TypeError(
+            "sandbox.bind(db): this Flask-SQLAlchemy extension has no engines yet; call "
+            "db.init_app(app) (or SQLAlchemy(app)) before binding it"
+        )
+    return engines

@@ -34,6 +34,7 @@ import re
 import sys
 import threading
 import traceback
+import types
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -109,6 +110,8 @@ class Escape:
     thread: str
     frames: list[traceback.FrameSummary]
     how: str = "committed"
+    #: The class of the ORM session that wrote it (None: written without one).
+    session_class: type | None = None
 
     def describe(self) -> str:
         shown = " ".join(self.statement.split())
@@ -296,6 +299,19 @@ def _dbapi(conn: Connection) -> object | None:
         return None
 
 
+def _session_class() -> type | None:
+    """The class of the ORM session flushing now, found on the stack (escapes are rare)."""
+    from sqlalchemy.orm import Session
+
+    frame: types.FrameType | None = sys._getframe(2)
+    while frame is not None:
+        candidate = frame.f_locals.get("self")
+        if isinstance(candidate, Session):
+            return type(candidate)
+        frame = frame.f_back
+    return None
+
+
 def _frames() -> list[traceback.FrameSummary]:
     frames: list[traceback.FrameSummary] = list(traceback.extract_stack(sys._getframe(2)))
     # Under an async engine the statement runs in a greenlet of SQLAlchemy's, whose
@@ -361,6 +377,7 @@ def _before_cursor_execute(
             url=conn.engine.url.render_as_string(hide_password=True),
             thread=threading.current_thread().name,
             frames=_frames(),
+            session_class=_session_class(),
         )
         if _is_autocommit(conn):
             candidate.how = "autocommitted"
@@ -438,12 +455,32 @@ def escape_error(kind: str, url: URL, escapes: list[Escape]) -> SandboxEscapeErr
         f"{count} reached the test database {where!r} outside the {kind}, on a connection "
         "it does not own, and committed there: the sandbox cannot roll them back, so they "
         f"may leak into later tests.\n\n{listing}\n\nRoute that code through the sandbox "
-        "(sandbox.bind(SessionLocal) for the application's sessionmaker, or hand it "
+        f"({_bind_advice(escapes)}, or hand it "
         "sandbox.connection); code that must commit on connections of its own (another "
         "thread, an app server, a worker process) needs db.sandbox(isolation='clone'). "
         "To turn this check off: db.sandbox(detect_escapes=False)",
         list(escapes),
     )
+
+
+def _advice(session_class: type | None) -> str:
+    """What to bind, for the escape error: by the session class that wrote outside."""
+    # (a sessionmaker makes a subclass of its class_: look along the MRO)
+    modules = [cls.__module__ for cls in session_class.__mro__] if session_class else []
+    if any(module.startswith("flask_sqlalchemy") for module in modules):
+        return "sandbox.bind(db) for Flask-SQLAlchemy's db (db.session and every engine)"
+    if any(module.startswith("sqlmodel") for module in modules):
+        return "sandbox.bind(engine) for the engine the app's SQLModel Session(engine) uses"
+    return (
+        "sandbox.bind(SessionLocal) for the application's sessionmaker, sandbox.bind(engine) "
+        "for an engine it opens sessions or connections on"
+    )
+
+
+def _bind_advice(escapes: list[Escape]) -> str:
+    classes = {escape.session_class for escape in escapes if escape.session_class is not None}
+    advice = [_advice(cls) for cls in sorted(classes, key=lambda cls: cls.__qualname__)]
+    return "; ".join(dict.fromkeys(advice)) if advice else _advice(None)
 
 
 def report_in_flight(error: SandboxEscapeError, exc: BaseException) -> bool:

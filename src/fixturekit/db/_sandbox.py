@@ -1,14 +1,15 @@
 """DatabaseSandbox: one connection, one outer transaction.
 
-Sessions join the outer transaction with savepoints
-(``join_transaction_mode="create_savepoint"``), so their commits and rollbacks stay
-inside it, and the sandbox rolls everything back when it exits. The async sandbox is
+Sessions join the outer transaction with savepoints (each on a connection of its own
+that joins it, see ``_joined``), so their commits and rollbacks stay inside it, and
+the sandbox rolls everything back when it exits. The async sandbox is
 `AsyncDatabaseSandbox` (``_async_sandbox``); what both keep track of on their
 connections is in ``_tracking``, how they bind sessions in ``_binding``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from contextvars import Token
@@ -21,8 +22,17 @@ from sqlalchemy.pool import StaticPool
 
 from fixturekit._internal import context as _context
 from fixturekit._internal.checks import check_bool, keywords
-from fixturekit.db import _escapes, _tracking
-from fixturekit.db._binding import Getter, check_options, publish, rebind, restore, unpublish
+from fixturekit.db import _escapes, _joined, _tracking
+from fixturekit.db._binding import (
+    Getter,
+    check_options,
+    flask_engines,
+    flask_sqlalchemy_db,
+    publish,
+    rebind,
+    restore,
+    unpublish,
+)
 from fixturekit.errors import SandboxError, SandboxEscapeError
 
 if TYPE_CHECKING:
@@ -72,9 +82,13 @@ class DatabaseSandbox:
         self._tracker: _tracking.Tracker | None = None
         self._watch: _escapes.Watch | None = None
         self._bound: list[tuple[Any, dict[str, Any], scoped_session[Any] | None]] = []
+        self._bound_engines: list[tuple[Engine, Any]] = []
+        self._scoped: list[Any] = []
+        self._ledger: _joined.Ledger | None = None
+        self._joined: Engine | None = None
         self._shared: Session | None = None
         self._shared_lock = threading.Lock()
-        self._getter: Getter = self._get_shared_session
+        self._getter: Getter = self._current_session
         self._token: Token[Getter | None] | None = None
 
     def __repr__(self) -> str:
@@ -124,6 +138,8 @@ class DatabaseSandbox:
             connection.close()
             raise
         self._connection = connection
+        self._ledger = _joined.Ledger(connection)
+        self._joined = _joined.joined_engine(self._engine, connection, self._ledger)
         if self._ddl_guard:
             _tracking.guarded.add(connection)
         self._tracker = _tracking.track(connection)
@@ -204,10 +220,25 @@ class DatabaseSandbox:
                 self._shared = self._new_session({})
             return self._shared
 
-    def _new_session(self, kw: dict[str, Any]) -> Session:
+    def _current_session(self) -> Any:
+        """What factories write through: the current session of the last bound
+        ``scoped_session`` (Flask-SQLAlchemy's ``db.session``), else `shared_session`."""
+        for scoped in reversed(self._scoped):
+            try:
+                return scoped()
+            except RuntimeError:
+                continue  # its scope needs a context that is not there (no app context)
+        return self._get_shared_session()
+
+    def _bind_target(self) -> Engine:
         if self._clone is not None:
-            return Session(bind=self._clone.engine, **kw)
-        return Session(bind=self.connection, join_transaction_mode="create_savepoint", **kw)
+            return self._clone.engine
+        self._running()
+        assert self._joined is not None
+        return self._joined
+
+    def _new_session(self, kw: dict[str, Any]) -> Session:
+        return Session(bind=self._bind_target(), **kw)
 
     def session(self, **kw: Any) -> Session:
         """A new Session in the sandbox; ``kw`` are Session options (e.g. ``autoflush``)."""
@@ -215,35 +246,73 @@ class DatabaseSandbox:
         self._running()
         return self._new_session(kw)
 
-    def bind(self, maker: M) -> M:
-        """Make ``maker`` (a ``sessionmaker`` or ``scoped_session``) produce sessions here.
+    def bind(self, target: M) -> M:
+        """Make the application's sessions and connections work inside the sandbox.
 
-        Its configuration is restored when the sandbox exits, and a ``scoped_session``'s
-        registry is cleared both now and then. Returns ``maker``.
+        ``target`` is a ``sessionmaker`` or ``scoped_session`` (the sessions it makes
+        join the sandbox), an `Engine` (every ``Session(engine)``, ``engine.connect()``
+        and ``engine.begin()`` joins it), or Flask-SQLAlchemy's ``db`` / ``db.session``
+        (every engine in ``db.engines``, binds included). Commits become savepoint
+        releases. Everything is restored when the sandbox exits, and a
+        ``scoped_session``'s registry is cleared now and then. Returns ``target``.
         """
         self._running()
+        db = flask_sqlalchemy_db(target)
+        if db is not None:
+            for engine in flask_engines(db):
+                self._bind_engine(engine)
+            self._add_scoped(db.session)
+            return target
+        if isinstance(target, Engine):
+            self._bind_engine(target)
+            return target
         scoped: scoped_session[Any] | None = None
-        target: Any = maker
-        if isinstance(target, scoped_session):
-            scoped = target
-            target = target.session_factory
-        if not isinstance(target, sessionmaker):
-            raise TypeError(
-                f"sandbox.bind() takes a sessionmaker or scoped_session, not {maker!r}"
-                + (
-                    "; bind an async_sessionmaker to db.async_sandbox() instead"
-                    if type(maker).__name__ in ("async_sessionmaker", "async_scoped_session")
-                    else ""
-                )
+        maker: Any = target
+        if isinstance(maker, scoped_session):
+            scoped = maker
+            maker = maker.session_factory
+        if not isinstance(maker, sessionmaker):
+            async_kind = type(target).__name__ in (
+                "async_sessionmaker",
+                "async_scoped_session",
+                "AsyncEngine",
             )
+            raise TypeError(
+                "sandbox.bind() takes a sessionmaker, a scoped_session, an Engine or "
+                f"Flask-SQLAlchemy's db, not {target!r}"
+                + ("; bind async ones to db.async_sandbox() instead" if async_kind else "")
+            )
+        saved = rebind(maker, self._bind_target())
+        self._bound.append((maker, saved, scoped))
         if scoped is not None:
+            self._add_scoped(scoped)
+        return target
+
+    def _add_scoped(self, scoped: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # Flask-SQLAlchemy with no app context
             scoped.remove()
+        self._scoped.append(scoped)
+
+    def _bind_engine(self, engine: Engine) -> None:
+        if any(bound is engine for bound, _ in self._bound_engines):
+            return
+        ours = self.engine
+        if type(engine.dialect) is not type(ours.dialect):
+            raise TypeError(
+                f"sandbox.bind({engine!r}): that engine's driver is "
+                f"{engine.dialect.name}+{engine.dialect.driver}, the test database's is "
+                f"{ours.dialect.name}+{ours.dialect.driver}; create the application's "
+                "engine with the test database's driver"
+            )
         if self._clone is not None:
-            saved = rebind(target, self._clone.engine, join=False)
+            saved = _joined.redirect_engine(engine, self._clone.engine)
         else:
-            saved = rebind(target, self.connection)
-        self._bound.append((target, saved, scoped))
-        return maker
+            assert self._connection is not None
+            assert self._ledger is not None
+            saved = _joined.join_engine(engine, self._connection, self._ledger)
+            if self._ddl_guard:
+                _tracking.guard_ddl(engine)
+        self._bound_engines.append((engine, saved))
 
     def stop(self) -> None:
         """Close the sandbox's sessions, roll everything back, restore bound makers.
@@ -258,8 +327,8 @@ class DatabaseSandbox:
         unpublish(_context.current_session, self._token, self._getter)
         self._token = None
         try:
-            for _maker, _saved, scoped in reversed(self._bound):
-                if scoped is not None:
+            for scoped in reversed(self._scoped):
+                with contextlib.suppress(RuntimeError):  # no app context
                     scoped.remove()
             if self._shared is not None:
                 self._shared.close()
@@ -280,7 +349,14 @@ class DatabaseSandbox:
                         connection.close()
                     if self._single and _tracking.busy.get(self._engine) is self:
                         del _tracking.busy[self._engine]
+                    if self._ledger is not None:
+                        self._ledger.cut_off()
                     self._connection = self._transaction = self._tracker = None
+                    self._ledger = self._joined = None
+                    for engine, saved_cls in reversed(self._bound_engines):
+                        _joined.unjoin_engine(engine, saved_cls)
+                    self._bound_engines.clear()
+                    self._scoped.clear()
                     self._shared = None
                     self._open = False
                     for maker, saved, _scoped in reversed(self._bound):

@@ -73,7 +73,8 @@ class Tracker:
 
 
 def _after_begin(session: Session, transaction: Any, connection: Connection) -> None:
-    tracker = open_connections.get(connection)
+    # A connection joining a sandbox's (see _joined) belongs to that sandbox.
+    tracker = open_connections.get(getattr(connection, "_fk_root", connection))
     if tracker is None and open_engines:
         tracker = open_engines.get(connection.engine)
     if tracker is not None:
@@ -118,7 +119,7 @@ def _refuse_ddl(
     context: Any,
     executemany: bool,
 ) -> None:
-    if conn not in guarded:
+    if getattr(conn, "_fk_root", conn) not in guarded:
         return  # not a sandbox's connection (or its sandbox has closed)
     match = _DDL.match(statement)
     if match is not None:

@@ -1,0 +1,214 @@
+"""Connections that join a sandbox's transaction, and the savepoints they share.
+
+Every session of a sandbox (its own, those of bound sessionmakers, those the
+application opens on a bound engine) gets a connection of its own for each of its
+transactions: a `JoinedConnection` on the sandbox's one database connection. Its
+``BEGIN`` is a savepoint, its ``COMMIT`` releases it, its ``ROLLBACK`` rolls back to
+it, and closing it gives nothing back to the pool.
+
+Savepoints on one database connection form a stack, while sessions begin and end
+their transactions in any order. A `Ledger` per sandbox keeps that stack and names
+every savepoint uniquely: a savepoint released while later ones are still open stays
+on the server until they end (its work is kept; nothing is lost), and a rollback
+rolls back to its savepoint, which ends the savepoints opened after it too (the
+server has no other way): later releases of those are no-ops, never errors. This is
+what "Joining a Session into an External Transaction" in SQLAlchemy's documentation
+does with ``join_transaction_mode="create_savepoint"``, made safe for any number of
+sessions used in any order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Connection, Engine
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine.base import RootTransaction
+    from sqlalchemy.pool import PoolProxiedConnection
+
+__all__ = [
+    "JoinedConnection",
+    "Ledger",
+    "join_engine",
+    "joined_engine",
+    "redirect_engine",
+    "root_of",
+    "unjoin_engine",
+]
+
+
+class Ledger:
+    """The savepoints open on one sandbox connection, bottom first."""
+
+    __slots__ = ("_lock", "_numbers", "_prefix", "_root", "_stack", "connections")
+
+    def __init__(self, root: Connection, prefix: str = "fk") -> None:
+        #: The sandbox's connection (in its transaction): savepoints are issued there.
+        self._root = root
+        self._prefix = prefix
+        self._numbers = itertools.count(1)
+        #: [name, released] pairs; a released one waits for those above it to end.
+        self._stack: list[list[Any]] = []
+        self._lock = threading.RLock()
+        #: The joined connections still open, cut off when the sandbox exits.
+        self.connections: weakref.WeakSet[JoinedConnection] = weakref.WeakSet()
+
+    def cut_off(self) -> None:
+        """The sandbox exits: its connections left open give no access any more."""
+        for conn in list(self.connections):
+            conn._fk_detach()
+        self.connections.clear()
+        self._stack.clear()
+
+    @property
+    def depth(self) -> int:
+        return len(self._stack)
+
+    def open(self) -> str:
+        with self._lock:
+            name = f"{self._prefix}_sp_{next(self._numbers)}"
+            Connection._savepoint_impl(self._root, name)
+            self._stack.append([name, False])
+            return name
+
+    def _index(self, name: str) -> int | None:
+        for index in range(len(self._stack) - 1, -1, -1):
+            if self._stack[index][0] == name:
+                return index
+        return None
+
+    def release(self, name: str) -> None:
+        with self._lock:
+            index = self._index(name)
+            if index is None:
+                return  # ended by a rollback to an earlier savepoint
+            if index < len(self._stack) - 1:
+                self._stack[index][1] = True  # later savepoints still open: wait
+                return
+            self._stack.pop()
+            Connection._release_savepoint_impl(self._root, name)
+            self._settle()
+
+    def rollback(self, name: str) -> None:
+        with self._lock:
+            index = self._index(name)
+            if index is None:
+                return
+            del self._stack[index:]
+            Connection._rollback_to_savepoint_impl(self._root, name)
+            Connection._release_savepoint_impl(self._root, name)
+            self._settle()
+
+    def _settle(self) -> None:
+        while self._stack and self._stack[-1][1]:
+            name = self._stack.pop()[0]
+            Connection._release_savepoint_impl(self._root, name)
+
+
+class JoinedConnection(Connection):
+    """A `Connection` whose transaction is a savepoint in a sandbox's transaction."""
+
+    _fk_root: Connection
+    _fk_ledger: Ledger
+    _fk_name: str | None = None
+
+    def __init__(
+        self, engine: Engine, dbapi: PoolProxiedConnection, root: Connection, ledger: Ledger
+    ) -> None:
+        self._fk_root = root
+        self._fk_ledger = ledger
+        super().__init__(engine, connection=dbapi)
+        ledger.connections.add(self)
+
+    def _begin_impl(self, transaction: RootTransaction) -> None:
+        self._fk_name = self._fk_ledger.open()
+
+    def _commit_impl(self) -> None:
+        name, self._fk_name = self._fk_name, None
+        if name is not None:
+            self._fk_ledger.release(name)
+
+    def _rollback_impl(self) -> None:
+        name, self._fk_name = self._fk_name, None
+        if name is not None and self._dbapi_connection is not None:
+            self._fk_ledger.rollback(name)
+
+    def _savepoint_impl(self, name: str | None = None) -> str:
+        return self._fk_ledger.open()
+
+    def _release_savepoint_impl(self, name: str) -> None:
+        self._fk_ledger.release(name)
+
+    def _rollback_to_savepoint_impl(self, name: str) -> None:
+        self._fk_ledger.rollback(name)
+
+    def close(self) -> None:
+        """Roll back what is still open here; the database connection stays the sandbox's."""
+        try:
+            if self._transaction:
+                self._transaction.close()
+        finally:
+            self._fk_detach()
+
+    def _fk_detach(self) -> None:
+        self._fk_ledger.connections.discard(self)
+        self._transaction = self._nested_transaction = None
+        self._dbapi_connection = None
+        self._Connection__can_reconnect = False
+
+
+def root_of(conn: Connection) -> Connection:
+    """The sandbox connection ``conn`` joins (``conn`` itself if it joins none)."""
+    return getattr(conn, "_fk_root", conn)
+
+
+def _factory(root: Connection, ledger: Ledger) -> Any:
+    def connect(engine: Engine) -> JoinedConnection:
+        if root.closed:
+            raise RuntimeError("the sandbox this engine was bound to has exited")
+        conn = JoinedConnection(engine, root.connection, root, ledger)
+        if engine.dialect.server_version_info is None:
+            # An engine that never connected: its dialect reads the server's settings
+            # now, inside the sandbox, as SQLAlchemy does on an engine's first connect.
+            with conn.begin():
+                engine.dialect.initialize(conn)
+        return conn
+
+    return connect
+
+
+def joined_engine(engine: Engine, root: Connection, ledger: Ledger) -> Engine:
+    """An engine (sharing ``engine``'s dialect, pool and events) whose connections
+    join ``root``: what the sandbox's sessions and bound sessionmakers bind to."""
+    joined = engine.execution_options()
+    joined._connection_cls = _factory(root, ledger)
+    return joined
+
+
+def join_engine(engine: Engine, root: Connection, ledger: Ledger) -> Any:
+    """Make the application's ``engine`` join ``root``; returns what to restore."""
+    saved = engine.__dict__.get("_connection_cls")
+    engine._connection_cls = _factory(root, ledger)
+    return saved
+
+
+def unjoin_engine(engine: Engine, saved: Any) -> None:
+    if saved is None:
+        engine.__dict__.pop("_connection_cls", None)
+    else:
+        engine._connection_cls = saved
+
+
+def redirect_engine(engine: Engine, target: Engine) -> Any:
+    """Make ``engine``'s connections open on ``target`` (a clone sandbox's database)."""
+    saved = engine.__dict__.get("_connection_cls")
+
+    def connect(bound: Engine) -> Connection:
+        return target.connect()
+
+    engine._connection_cls = connect  # type: ignore[assignment]
+    return saved

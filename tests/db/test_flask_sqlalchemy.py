@@ -1,0 +1,139 @@
+"""sandbox.bind(db) / bind(db.session) for Flask-SQLAlchemy 3: every engine in
+``db.engines`` (binds included) joins the sandbox, with or without an app context."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.engine import URL
+
+from fixturekit._internal import context
+from fixturekit.db import SandboxEscapeError, TestDatabase
+
+from .conftest import User, count, names, users
+
+flask = pytest.importorskip("flask")
+flask_sqlalchemy = pytest.importorskip("flask_sqlalchemy")
+
+
+def _uri(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def app_and_db(db: TestDatabase, tmp_path: Path) -> Iterator[tuple[Any, Any]]:
+    if db.memory:
+        pytest.skip("Flask-SQLAlchemy turns a shared-memory SQLite URI into a file path")
+    app = flask.Flask("fk_flask_test", instance_path=str(tmp_path))
+    app.config["SQLALCHEMY_DATABASE_URI"] = _uri(db.url)
+    app.config["SQLALCHEMY_BINDS"] = {"reports": _uri(db.url)}
+    fdb = flask_sqlalchemy.SQLAlchemy()
+    fdb.init_app(app)
+    yield app, fdb
+    with app.app_context():
+        fdb.session.remove()
+        for engine in fdb.engines.values():
+            engine.dispose()
+
+
+@pytest.mark.parametrize("what", ["db", "db.session"])
+def test_bound_before_any_app_context(
+    db: TestDatabase, app_and_db: tuple[Any, Any], what: str
+) -> None:
+    app, fdb = app_and_db
+    with db.sandbox() as sandbox:
+        sandbox.bind(fdb if what == "db" else fdb.session)
+        with app.app_context():
+            fdb.session.add(User(name="ada"))
+            fdb.session.commit()
+        with app.app_context():
+            assert fdb.session.scalars(select(User.name)).all() == ["ada"]
+        assert names(sandbox.connection) == ["ada"]
+    with db.engine.connect() as conn:
+        assert count(conn) == 0
+
+
+def test_bound_inside_an_app_context(db: TestDatabase, app_and_db: tuple[Any, Any]) -> None:
+    app, fdb = app_and_db
+    with app.app_context():
+        before = fdb.session()
+        with db.sandbox() as sandbox:
+            sandbox.bind(fdb.session)
+            assert fdb.session() is not before  # the registry was cleared
+            fdb.session.add(User(name="ada"))
+            fdb.session.commit()
+            assert names(sandbox.connection) == ["ada"]
+    with db.engine.connect() as conn:
+        assert count(conn) == 0
+
+
+def test_every_bind_key_joins_the_sandbox(db: TestDatabase, app_and_db: tuple[Any, Any]) -> None:
+    app, fdb = app_and_db
+    with db.sandbox() as sandbox:
+        sandbox.bind(fdb)
+        with app.app_context():
+            with fdb.engines["reports"].begin() as conn:
+                conn.execute(insert(users).values(name="report"))
+            with fdb.engine.begin() as conn:
+                conn.execute(insert(users).values(name="default"))
+        assert names(sandbox.connection) == ["default", "report"]
+    with db.engine.connect() as conn:
+        assert count(conn) == 0
+    with app.app_context():
+        assert all("_connection_cls" not in vars(e) for e in fdb.engines.values())
+
+
+def test_the_apps_session_and_the_sandboxs_mix_in_any_order(
+    db: TestDatabase, app_and_db: tuple[Any, Any]
+) -> None:
+    app, fdb = app_and_db
+    with db.sandbox() as sandbox:
+        sandbox.bind(fdb)
+        own = sandbox.shared_session
+        own.add(User(name="made-by-a-factory"))
+        own.flush()
+        with app.app_context():
+            fdb.session.add(User(name="signed-up"))
+            fdb.session.commit()
+            fdb.session.add(User(name="pending"))
+            fdb.session.flush()
+            assert len(own.scalars(select(User)).all()) == 3
+
+
+def test_factories_write_through_the_bound_db_session(
+    db: TestDatabase, app_and_db: tuple[Any, Any]
+) -> None:
+    app, fdb = app_and_db
+    with db.sandbox() as sandbox:
+        sandbox.bind(fdb)
+        getter = context.current_session.get()
+        assert getter is not None
+        assert getter() is sandbox.shared_session  # no app context: the sandbox's own
+        with app.app_context():
+            assert getter() is fdb.session()  # the app's session, as the app sees it
+
+
+def test_the_escape_advice_names_bind_db(db: TestDatabase, app_and_db: tuple[Any, Any]) -> None:
+    if db.backend == "sqlite":
+        pytest.skip("SQLite has one writer: an outside commit would wait on the sandbox")
+    app, fdb = app_and_db
+
+    def leaky_test() -> None:
+        with db.sandbox(), app.app_context():
+            fdb.session.add(User(name="escaped"))
+            fdb.session.commit()
+
+    with pytest.raises(SandboxEscapeError, match=r"sandbox\.bind\(db\) for Flask-SQLAlchemy"):
+        leaky_test()
+    with db.engine.begin() as conn:
+        conn.execute(users.delete())
+
+
+def test_bind_db_before_init_app_says_what_to_do(db: TestDatabase) -> None:
+    fdb = flask_sqlalchemy.SQLAlchemy()
+    with db.sandbox() as sandbox, pytest.raises(TypeError, match=r"db\.init_app\(app\)"):
+        sandbox.bind(fdb)
