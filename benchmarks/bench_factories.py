@@ -9,7 +9,8 @@ Part 1, ``build``: the 10-field pydantic v2 ``User`` (str, int, EmailStr, dateti
 Decimal, enum, Optional[str], list[str], nested 3-field ``Address``), ``--number``
 objects per case and repetition, repetitions interleaved:
 
-* ``fixturekit, inferred``: ``class UserFactory(fk.Factory[User]): pass``.
+* ``fixturekit, inferred``: ``class UserFactory(fk.Factory[User], fill_optional=True):
+  pass`` (the optional ``nickname`` filled too, like the other libraries' values).
 * ``fixturekit, fk.Faker``: the same Faker providers as factory_boy, declared with
   ``fk.Faker`` (argument-less text providers draw from fixturekit's per-locale pools;
   numbers, UUIDs, enums, dates, words and emails come from the factory's own stream).
@@ -91,8 +92,8 @@ class User(BaseModel):
 
 
 # fixturekit
-class InferredUserFactory(fk.Factory[User]):
-    pass
+class InferredUserFactory(fk.Factory[User], fill_optional=True):
+    pass  # every field filled, the Optional nickname too, as the other libraries do
 
 
 class FkAddressFactory(fk.Factory[Address], register=False):
