@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,9 +20,24 @@ def _count(session: sa.orm.Session, model: type) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[TestDatabase]:
-    with TestDatabase(f"sqlite:///{tmp_path / 'heroes.db'}", schema=SQLModel.metadata) as db:
+POSTGRES_URL = os.environ.get("FIXTUREKIT_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param(
+            POSTGRES_URL,
+            id="postgresql",
+            marks=pytest.mark.skipif(
+                not POSTGRES_URL, reason="FIXTUREKIT_TEST_POSTGRES_URL is not set"
+            ),
+        ),
+    ]
+)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TestDatabase]:
+    url = f"sqlite:///{tmp_path / 'heroes.db'}" if request.param == "sqlite" else request.param
+    with TestDatabase(url, schema=SQLModel.metadata) as db:
         yield db
 
 
