@@ -26,6 +26,7 @@ import unittest
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from fixturekit._internal import current
 from fixturekit._internal import seed as _seed
 from fixturekit._internal.notes import NOTES_SHOWN, add_note
 from fixturekit.clock import Clock, TimeLike
@@ -61,16 +62,13 @@ def run_seed() -> int:
     return _random_run_seed
 
 
-def _pytest_seeds(case: unittest.TestCase) -> tuple[int, int] | None:
-    """(run seed, test seed) when pytest's fixturekit plugin is running this very test."""
-    plugin = sys.modules.get("fixturekit.pytest_plugin")
-    current = getattr(plugin, "_current", None)
-    if current is None:
+def _pytest_test(case: unittest.TestCase) -> current.CurrentTest | None:
+    """The running test's record when a runner (pytest's fixturekit plugin) is running
+    this very test case."""
+    test = current.get()
+    if test is None or not test.is_case(case):
         return None
-    item = current.item
-    if getattr(item, "cls", None) is not type(case) or item.name != case.id().rsplit(".", 1)[-1]:
-        return None
-    return current.run_seed, current.test_seed
+    return test
 
 
 class _HarnessSetup:
@@ -80,12 +78,12 @@ class _HarnessSetup:
     def prepare(case: Any) -> Harness:
         """Seed, then build the clock, the harness and fresh fakes (nothing started)."""
         cls = type(case)
-        from_pytest = _pytest_seeds(case)
+        from_pytest = _pytest_test(case)
         if from_pytest is None:
             run = run_seed()
             test_seed = _seed.derive_seed(run, case.id())
         else:
-            run, test_seed = from_pytest
+            run, test_seed = from_pytest.run_seed, from_pytest.test_seed
         case._fixturekit_run_seed = run
         case.fixturekit_seed = _seed.seed(test_seed)
         clock = Clock(cls.clock_start, tick=cls.clock_tick)
@@ -103,9 +101,7 @@ class _HarnessSetup:
         case.clock = clock
         case.timeline = harness.timeline
         if from_pytest is not None:
-            from fixturekit import pytest_plugin
-
-            pytest_plugin._adopt_harness(harness)
+            from_pytest.harness = harness  # pytest's report shows its timeline
         return harness
 
     @staticmethod
@@ -182,19 +178,44 @@ def _make_fakes(cls: type[Any]) -> list[Fake]:
     return made
 
 
-class _SeedReportingResult:
-    """Wraps the result given to ``TestCase.run``: failures get the seed and the timeline.
+#: The result methods that say the test did not pass.
+_FAILURE_METHODS = frozenset(
+    {"addError", "addFailure", "addSubTest", "addExpectedFailure", "addSkip"}
+)
+#: Of those, the ones whose failure gets the seed and the timeline.
+_ANNOTATED = frozenset({"addError", "addFailure", "addSubTest"})
+
+
+class _WatchingResult:
+    """Wraps the result given to ``TestCase.run``: notes that the test failed (its fakes
+    then skip their exit checks) and, outside pytest, adds the seed and the timeline to
+    the failure.
 
     On Python 3.11+ the text is added to the exception as a note (shown in its
     traceback); on 3.10 it is written to stderr (inside the failure when buffered).
+    Other attributes are the wrapped result's, so what it lacks (``addSubTest`` on some
+    runners) stays missing.
     """
 
-    def __init__(self, result: Any, case: Any) -> None:
+    def __init__(self, result: Any, case: Any, *, annotate: bool) -> None:
         self._result = result
         self._case = case
+        self._annotate_failures = annotate
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._result, name)
+        method = getattr(self._result, name)
+        if name not in _FAILURE_METHODS:
+            return method
+
+        def report(*args: Any) -> Any:
+            err = args[-1]
+            if err is not None:
+                self._case._fixturekit_failed = True
+                if self._annotate_failures and name in _ANNOTATED:
+                    self._annotate(err)
+            return method(*args)
+
+        return report
 
     def _annotate(self, err: Any) -> None:
         text = _HarnessSetup.failure_text(self._case)
@@ -206,25 +227,38 @@ class _SeedReportingResult:
         if not NOTES_SHOWN:  # Python 3.10 prints no notes: show the text on stderr
             sys.stderr.write(text + "\n")
 
-    def addError(self, test: Any, err: Any) -> None:
-        self._annotate(err)
-        self._result.addError(test, err)
-
-    def addFailure(self, test: Any, err: Any) -> None:
-        self._annotate(err)
-        self._result.addFailure(test, err)
-
-    def addSubTest(self, test: Any, subtest: Any, err: Any) -> None:
-        if err is not None:
-            self._annotate(err)
-        self._result.addSubTest(test, subtest, err)
-
 
 def _wrap(case: unittest.TestCase, result: Any) -> Any:
-    if result is None or _pytest_seeds(case) is not None:
-        # Under pytest the plugin's report section shows the seed and the timeline.
-        return result
-    return _SeedReportingResult(result, case)
+    if result is None:
+        return None
+    # Under pytest the plugin's report section shows the seed and the timeline.
+    return _WatchingResult(result, case, annotate=_pytest_test(case) is None)
+
+
+def _test_failed(case: Any) -> bool:
+    """Whether setUp, the test or tearDown already failed (asked by the cleanups)."""
+    if case.__dict__.get("_fixturekit_failed"):
+        return True  # reported to the result as it happened (Python 3.11+)
+    outcome = case.__dict__.get("_outcome")
+    if getattr(outcome, "expectedFailure", None) is not None:
+        return True
+    # Python 3.10 holds the errors back until the cleanups ran.
+    errors = getattr(outcome, "errors", None) or ()
+    return any(exc_info is not None for _, exc_info in errors)
+
+
+def _stop(case: Any, harness: Harness) -> None:
+    __tracebackhide__ = True
+    if _test_failed(case):
+        harness.skip_exit_checks()  # the test's own failure is what to read
+    harness.stop()
+
+
+async def _astop(case: Any, harness: Harness) -> None:
+    __tracebackhide__ = True
+    if _test_failed(case):
+        harness.skip_exit_checks()
+    await harness.__aexit__(None, None, None)
 
 
 class _HarnessCase:
@@ -242,8 +276,10 @@ class _HarnessCase:
     fixturekit_seed: int
     db_sandbox: Any  # DatabaseSandbox (AsyncDatabaseSandbox on the async twin)
     db_session: Any  # its shared Session (AsyncSession)
+    _fixturekit_failed: bool
 
     def run(self, result: unittest.TestResult | None = None) -> unittest.TestResult | None:
+        self._fixturekit_failed = False
         outcome: unittest.TestResult | None = super().run(  # type: ignore[misc]
             _wrap(self, result)  # type: ignore[arg-type]
         )
@@ -276,7 +312,9 @@ class HarnessTestCase(_HarnessCase, unittest.TestCase):
     Each test sees ``self.clock``, ``self.harness``, ``self.timeline`` and
     ``self.fixturekit_seed`` (the seed ``random`` and Faker got). Everything is set up
     in `setUp`, so a subclass that overrides ``setUp`` calls ``super().setUp()``
-    first; the harness stops in a cleanup, after ``tearDown``, even when the test failed.
+    first; the harness stops in a cleanup, after ``tearDown``, even when the test failed
+    (its fakes then skip their exit checks, such as strict mode's, so that the test's
+    own failure is what the report shows).
     A failure's traceback ends with the test seed, the run seed and the timeline; set
     ``FIXTUREKIT_SEED`` to the run seed to replay a run's data.
     """
@@ -285,7 +323,7 @@ class HarnessTestCase(_HarnessCase, unittest.TestCase):
         super().setUp()
         harness = _HarnessSetup.prepare(self)
         harness.start()
-        self.addCleanup(harness.stop)
+        self.addCleanup(_stop, self, harness)
         _HarnessSetup.expose(self, harness)
         if type(self).database is not None:
             from fixturekit.db._testcase import open_sandbox
@@ -308,7 +346,7 @@ class IsolatedAsyncioHarnessTestCase(_HarnessCase, unittest.IsolatedAsyncioTestC
         await super().asyncSetUp()
         harness = _HarnessSetup.prepare(self)
         await harness.__aenter__()
-        self.addAsyncCleanup(harness.__aexit__, None, None, None)
+        self.addAsyncCleanup(_astop, self, harness)
         _HarnessSetup.expose(self, harness)
         if type(self).database is not None:
             from fixturekit.db._testcase import open_async_sandbox

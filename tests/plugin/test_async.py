@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-import pytest
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
 ASYNC_TESTS = """
 import asyncio
@@ -29,14 +32,14 @@ async def test_sleep_and_timeout_use_real_monotonic_time(clock, harness):
 """
 
 
-def test_pytest_asyncio_tests_run_under_the_clock(pt: pytest.Pytester) -> None:
-    pt.makepyfile(ASYNC_TESTS.replace("{mark}", "asyncio"))
-    pt.runpytest("-p", "no:anyio").assert_outcomes(passed=1)
+def test_pytest_asyncio_tests_run_under_the_clock(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(ASYNC_TESTS.replace("{mark}", "asyncio"))
+    inner_pytest.run_inprocess(plugins=["asyncio"]).assert_outcomes(passed=1)
 
 
-def test_anyio_tests_run_under_the_clock(pt: pytest.Pytester) -> None:
-    pt.makepyfile(ASYNC_TESTS.replace("{mark}", "anyio"))
-    pt.makeconftest(
+def test_anyio_tests_run_under_the_clock(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(ASYNC_TESTS.replace("{mark}", "anyio"))
+    inner_pytest.makeconftest(
         """
         import pytest
 
@@ -45,4 +48,4 @@ def test_anyio_tests_run_under_the_clock(pt: pytest.Pytester) -> None:
             return "asyncio"
         """
     )
-    pt.runpytest().assert_outcomes(passed=1)
+    inner_pytest.run_inprocess(plugins=["anyio"]).assert_outcomes(passed=1)

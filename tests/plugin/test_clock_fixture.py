@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
-def test_clock_fixture_is_frozen_at_now_by_default(pt: pytest.Pytester) -> None:
-    pt.makepyfile(
+
+def test_clock_fixture_is_frozen_at_now_by_default(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
         """
         import time
         from datetime import datetime, timedelta, timezone
@@ -19,12 +24,12 @@ def test_clock_fixture_is_frozen_at_now_by_default(pt: pytest.Pytester) -> None:
             assert abs(clock.now().timestamp() - clock.timestamp()) < 1e-6
         """
     )
-    pt.runpytest().assert_outcomes(passed=1)
+    inner_pytest.run_inprocess().assert_outcomes(passed=1)
 
 
 @pytest.mark.parametrize("marker", ["clock", "fixturekit_clock"])
-def test_marker_sets_the_start_of_the_clock(pt: pytest.Pytester, marker: str) -> None:
-    pt.makepyfile(
+def test_marker_sets_the_start_of_the_clock(inner_pytest: InnerPytest, marker: str) -> None:
+    inner_pytest.makepyfile(
         f"""
         import pytest
         from datetime import date, datetime, timezone
@@ -37,11 +42,11 @@ def test_marker_sets_the_start_of_the_clock(pt: pytest.Pytester, marker: str) ->
             assert date.today() == date(2024, 1, 2)
         """
     )
-    pt.runpytest().assert_outcomes(passed=1)
+    inner_pytest.run_inprocess().assert_outcomes(passed=1)
 
 
-def test_marker_keywords_reach_the_clock(pt: pytest.Pytester) -> None:
-    pt.makepyfile(
+def test_marker_keywords_reach_the_clock(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
         """
         import time
         import pytest
@@ -60,11 +65,11 @@ def test_marker_keywords_reach_the_clock(pt: pytest.Pytester) -> None:
             assert datetime.now(timezone.utc).year > 2024
         """
     )
-    pt.runpytest().assert_outcomes(passed=2)
+    inner_pytest.run_inprocess().assert_outcomes(passed=2)
 
 
-def test_closest_marker_wins_and_class_markers_apply(pt: pytest.Pytester) -> None:
-    pt.makepyfile(
+def test_closest_marker_wins_and_class_markers_apply(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
         """
         import pytest
         from datetime import date
@@ -79,11 +84,11 @@ def test_closest_marker_wins_and_class_markers_apply(pt: pytest.Pytester) -> Non
                 assert date.today() == date(2021, 6, 6)
         """
     )
-    pt.runpytest().assert_outcomes(passed=2)
+    inner_pytest.run_inprocess().assert_outcomes(passed=2)
 
 
-def test_marker_alone_freezes_time_for_the_test(pt: pytest.Pytester) -> None:
-    pt.makepyfile(
+def test_marker_alone_freezes_time_for_the_test(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
         """
         import pytest
         from datetime import date
@@ -96,11 +101,11 @@ def test_marker_alone_freezes_time_for_the_test(pt: pytest.Pytester) -> None:
             assert date.today() > date(2020, 1, 1)
         """
     )
-    pt.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+    inner_pytest.run_inprocess().assert_outcomes(passed=2)
 
 
-def test_clock_is_stopped_after_a_failing_test(pt: pytest.Pytester) -> None:
-    pt.makepyfile(
+def test_clock_is_stopped_after_a_failing_test(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
         """
         import pytest
         from datetime import date
@@ -115,7 +120,7 @@ def test_clock_is_stopped_after_a_failing_test(pt: pytest.Pytester) -> None:
             assert date.today().year > 2020
         """
     )
-    pt.runpytest().assert_outcomes(passed=1, failed=1)
+    inner_pytest.run_inprocess().assert_outcomes(passed=1, failed=1)
 
 
 @pytest.mark.parametrize(
@@ -141,9 +146,9 @@ def test_clock_is_stopped_after_a_failing_test(pt: pytest.Pytester) -> None:
     ],
 )
 def test_bad_marker_arguments_fail_the_test_naming_the_marker(
-    pt: pytest.Pytester, marker: str, expected: str
+    inner_pytest: InnerPytest, marker: str, expected: str
 ) -> None:
-    pt.makepyfile(
+    inner_pytest.makepyfile(
         test_bad=f"""
         import pytest
 
@@ -155,14 +160,14 @@ def test_bad_marker_arguments_fail_the_test_naming_the_marker(
             pass
         """
     )
-    result = pt.runpytest()
+    result = inner_pytest.run_inprocess()
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines([expected])
     result.stdout.no_fnmatch_line("*Traceback*")
 
 
-def test_a_conftest_clock_fixture_overrides_ours(pt: pytest.Pytester) -> None:
-    pt.makeconftest(
+def test_a_conftest_clock_fixture_overrides_ours(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makeconftest(
         """
         import pytest
         import fixturekit as fk
@@ -176,7 +181,7 @@ def test_a_conftest_clock_fixture_overrides_ours(pt: pytest.Pytester) -> None:
                 yield mine
         """
     )
-    pt.makepyfile(
+    inner_pytest.makepyfile(
         """
         from conftest import MADE
 
@@ -186,13 +191,14 @@ def test_a_conftest_clock_fixture_overrides_ours(pt: pytest.Pytester) -> None:
             assert clock.now().year == 2030
         """
     )
-    pt.runpytest().assert_outcomes(passed=1)
+    inner_pytest.run_inprocess().assert_outcomes(passed=1)
 
 
+@pytest.mark.slow
 def test_functions_grabbed_when_conftest_imports_the_app_follow_the_clock(
-    pt: pytest.Pytester,
+    inner_pytest: InnerPytest,
 ) -> None:
-    pt.makepyfile(
+    inner_pytest.makepyfile(
         grabbing_app="""
         from datetime import datetime
         from time import time
@@ -201,8 +207,8 @@ def test_functions_grabbed_when_conftest_imports_the_app_follow_the_clock(
         grabbed_time = time
         """
     )
-    pt.makeconftest("import grabbing_app")
-    pt.makepyfile(
+    inner_pytest.makeconftest("import grabbing_app")
+    inner_pytest.makepyfile(
         """
         import pytest
         import grabbing_app
@@ -213,4 +219,98 @@ def test_functions_grabbed_when_conftest_imports_the_app_follow_the_clock(
             assert grabbing_app.grabbed_time() == 981158400.0
         """
     )
-    pt.runpytest_subprocess().assert_outcomes(passed=1)
+    inner_pytest.run().assert_outcomes(passed=1)
+
+
+def test_marker_clock_starts_before_the_tests_other_fixtures(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
+        """
+        import pytest
+        from datetime import date
+
+        @pytest.fixture(scope="module")
+        def module_day():
+            return date.today()
+
+        @pytest.fixture
+        def signup_day():
+            return date.today()
+
+        pytestmark = pytest.mark.clock("2001-09-09")
+
+        def test_without_clock_fixture(module_day, signup_day):
+            assert signup_day == date(2001, 9, 9)
+            assert module_day.year > 2020  # set up before, outside the test's clock
+
+        def test_with_clock_fixture_last(signup_day, clock):
+            assert signup_day == date(2001, 9, 9)
+        """
+    )
+    inner_pytest.run_inprocess().assert_outcomes(passed=2)
+
+
+def test_marker_on_one_parameter_applies_to_that_parameter_only(
+    inner_pytest: InnerPytest,
+) -> None:
+    inner_pytest.makepyfile(
+        """
+        import pytest
+        from datetime import date
+
+        @pytest.mark.parametrize(
+            "year", [pytest.param(1999, marks=pytest.mark.clock("1999-01-01")), None]
+        )
+        def test_year(year):
+            if year is None:
+                assert date.today().year > 2020
+            else:
+                assert date.today().year == year
+        """
+    )
+    inner_pytest.run_inprocess().assert_outcomes(passed=2)
+
+
+def test_marker_added_by_another_plugin_at_collection_counts(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makeconftest(
+        """
+        import pytest
+
+        def pytest_collection_modifyitems(items):
+            for item in items:
+                if "frozen" in item.name:
+                    item.add_marker(pytest.mark.clock("2010-10-10"))
+        """
+    )
+    inner_pytest.makepyfile(
+        """
+        from datetime import date
+
+        def test_frozen():
+            assert date.today() == date(2010, 10, 10)
+
+        def test_free():
+            assert date.today().year > 2020
+        """
+    )
+    inner_pytest.run_inprocess().assert_outcomes(passed=2)
+
+
+def test_unmarked_tests_do_not_set_up_the_clock(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
+        """
+        import pytest
+
+        def test_plain():
+            pass
+
+        @pytest.mark.clock("2024-01-01")
+        def test_marked():
+            pass
+        """
+    )
+    result = inner_pytest.run_inprocess("--setup-plan")
+    lines = [line.strip() for line in result.outlines]
+    plain = next(i for i, line in enumerate(lines) if line.endswith("::test_plain"))
+    marked = next(i for i, line in enumerate(lines) if "::test_marked" in line)
+    assert lines[plain - 1].endswith(".py")  # nothing set up for test_plain
+    assert lines[plain + 1 : marked] == ["SETUP    F clock"]

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
+
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
 from fixturekit._internal.seed import derive_seed
 
 
-def test_failing_test_report_shows_seeds_and_rerun_command(pt: pytest.Pytester) -> None:
-    pt.makepyfile(
+def test_failing_test_report_shows_seeds_and_rerun_command(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
         test_fail="""
         import pytest
 
@@ -15,7 +20,7 @@ def test_failing_test_report_shows_seeds_and_rerun_command(pt: pytest.Pytester) 
             assert False
         """
     )
-    result = pt.runpytest("--fixturekit-seed=42")
+    result = inner_pytest.run_inprocess("--fixturekit-seed=42")
     result.assert_outcomes(failed=1)
     nodeid = "test_fail.py::test_fails[it's]"
     result.stdout.fnmatch_lines(
@@ -27,8 +32,8 @@ def test_failing_test_report_shows_seeds_and_rerun_command(pt: pytest.Pytester) 
     )
 
 
-def test_report_shows_the_harness_timeline(pt: pytest.Pytester) -> None:
-    pt.makeconftest(
+def test_report_shows_the_harness_timeline(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makeconftest(
         """
         import fixturekit as fk
         from fixturekit.pytest_plugin import register_fake
@@ -42,7 +47,7 @@ def test_report_shows_the_harness_timeline(pt: pytest.Pytester) -> None:
         register_fake(FakeSMS)
         """
     )
-    pt.makepyfile(
+    inner_pytest.makepyfile(
         test_fail="""
         import pytest
 
@@ -54,7 +59,7 @@ def test_report_shows_the_harness_timeline(pt: pytest.Pytester) -> None:
             assert False
         """
     )
-    result = pt.runpytest("--fixturekit-seed=3")
+    result = inner_pytest.run_inprocess("--fixturekit-seed=3")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -71,15 +76,15 @@ def test_report_shows_the_harness_timeline(pt: pytest.Pytester) -> None:
     )
 
 
-def test_passing_test_has_no_section(pt: pytest.Pytester) -> None:
-    pt.makepyfile("def test_ok(harness): pass")
-    result = pt.runpytest("-rA")
+def test_passing_test_has_no_section(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile("def test_ok(harness): pass")
+    result = inner_pytest.run_inprocess("-rA")
     result.assert_outcomes(passed=1)
     result.stdout.no_fnmatch_line("*- fixturekit -*")
 
 
-def test_setup_and_teardown_failures_get_the_section(pt: pytest.Pytester) -> None:
-    pt.makepyfile(
+def test_setup_and_teardown_failures_get_the_section(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
         test_fail="""
         import pytest
 
@@ -99,7 +104,7 @@ def test_setup_and_teardown_failures_get_the_section(pt: pytest.Pytester) -> Non
             pass
         """
     )
-    result = pt.runpytest("--fixturekit-seed=8")
+    result = inner_pytest.run_inprocess("--fixturekit-seed=8")
     result.assert_outcomes(passed=1, errors=2)
     result.stdout.fnmatch_lines(
         [
@@ -116,8 +121,9 @@ def test_setup_and_teardown_failures_get_the_section(pt: pytest.Pytester) -> Non
     )
 
 
-def test_rerun_command_reproduces_the_failing_value(pt: pytest.Pytester) -> None:
-    pt.makepyfile(
+@pytest.mark.slow
+def test_rerun_command_reproduces_the_failing_value(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
         test_flaky="""
         import random
 
@@ -129,7 +135,7 @@ def test_rerun_command_reproduces_the_failing_value(pt: pytest.Pytester) -> None
         """
     )
     for seed in range(50):
-        first = pt.runpytest(f"--fixturekit-seed={seed}")
+        first = inner_pytest.run_inprocess(f"--fixturekit-seed={seed}")
         if first.ret != 0:
             break
     else:  # pragma: no cover - 50 passes in a row has probability 2**-50
@@ -140,5 +146,5 @@ def test_rerun_command_reproduces_the_failing_value(pt: pytest.Pytester) -> None
         if line.startswith("rerun: pytest ")
     )
     option, nodeid = rerun.split(" ", 1)
-    again = pt.runpytest(option, nodeid.strip("'"))
+    again = inner_pytest.run_inprocess(option, nodeid.strip("'"))
     again.assert_outcomes(failed=1)

@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
+
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
 from fixturekit.pytest_plugin import register_fake
 
@@ -25,8 +30,8 @@ class FakeSMS(fk.Fake):
 """
 
 
-def test_harness_fixture_runs_on_the_clock_fixture(pt: pytest.Pytester) -> None:
-    pt.makepyfile(
+def test_harness_fixture_runs_on_the_clock_fixture(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
         """
         import pytest
         import fixturekit as fk
@@ -38,12 +43,14 @@ def test_harness_fixture_runs_on_the_clock_fixture(pt: pytest.Pytester) -> None:
             assert harness.timeline.clock is clock
         """
     )
-    pt.runpytest().assert_outcomes(passed=1)
+    inner_pytest.run_inprocess().assert_outcomes(passed=1)
 
 
-def test_register_fake_in_conftest_makes_a_fixture_on_the_harness(pt: pytest.Pytester) -> None:
-    pt.makepyfile(fakes=FAKE_SMS)
-    pt.makeconftest(
+def test_register_fake_in_conftest_makes_a_fixture_on_the_harness(
+    inner_pytest: InnerPytest,
+) -> None:
+    inner_pytest.makepyfile(fakes=FAKE_SMS)
+    inner_pytest.makeconftest(
         """
         from fixturekit.pytest_plugin import register_fake
         from fakes import FakeSMS
@@ -51,7 +58,7 @@ def test_register_fake_in_conftest_makes_a_fixture_on_the_harness(pt: pytest.Pyt
         register_fake(FakeSMS)
         """
     )
-    pt.makepyfile(
+    inner_pytest.makepyfile(
         """
         import pytest
         from fakes import STOPPED, FakeSMS
@@ -74,12 +81,12 @@ def test_register_fake_in_conftest_makes_a_fixture_on_the_harness(pt: pytest.Pyt
             assert len(STOPPED) == 2
         """
     )
-    pt.runpytest("-p", "no:randomly").assert_outcomes(passed=3)
+    inner_pytest.run_inprocess().assert_outcomes(passed=3)
 
 
-def test_register_fake_returns_the_fixture_and_takes_a_name(pt: pytest.Pytester) -> None:
-    pt.makepyfile(fakes=FAKE_SMS)
-    pt.makepyfile(
+def test_register_fake_returns_the_fixture_and_takes_a_name(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(fakes=FAKE_SMS)
+    inner_pytest.makepyfile(
         """
         from fixturekit.pytest_plugin import register_fake
         from fakes import FakeSMS
@@ -94,14 +101,14 @@ def test_register_fake_returns_the_fixture_and_takes_a_name(pt: pytest.Pytester)
             assert harness.timeline.messages("backup_sms") == ["sms to +1: x"]
         """
     )
-    pt.runpytest().assert_outcomes(passed=1)
+    inner_pytest.run_inprocess().assert_outcomes(passed=1)
 
 
 def test_register_fake_in_a_class_body_scopes_the_fixture_to_the_class(
-    pt: pytest.Pytester,
+    inner_pytest: InnerPytest,
 ) -> None:
-    pt.makepyfile(fakes=FAKE_SMS)
-    pt.makepyfile(
+    inner_pytest.makepyfile(fakes=FAKE_SMS)
+    inner_pytest.makepyfile(
         """
         from fixturekit.pytest_plugin import register_fake
         from fakes import FakeSMS
@@ -116,18 +123,18 @@ def test_register_fake_in_a_class_body_scopes_the_fixture_to_the_class(
             pass
         """
     )
-    result = pt.runpytest()
+    result = inner_pytest.run_inprocess()
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*fixture 'sms' not found*"])
 
 
-def test_fake_is_stopped_when_the_test_fails(pt: pytest.Pytester) -> None:
-    pt.makepyfile(fakes=FAKE_SMS)
-    pt.makeconftest(
+def test_fake_is_stopped_when_the_test_fails(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(fakes=FAKE_SMS)
+    inner_pytest.makeconftest(
         "from fixturekit.pytest_plugin import register_fake\n"
         "from fakes import FakeSMS\nregister_fake(FakeSMS)\n"
     )
-    pt.makepyfile(
+    inner_pytest.makepyfile(
         """
         from fakes import STOPPED
 
@@ -138,12 +145,12 @@ def test_fake_is_stopped_when_the_test_fails(pt: pytest.Pytester) -> None:
             assert len(STOPPED) == 1 and not STOPPED[0].running
         """
     )
-    pt.runpytest("-p", "no:randomly").assert_outcomes(passed=1, failed=1)
+    inner_pytest.run_inprocess().assert_outcomes(passed=1, failed=1)
 
 
-def test_a_conftest_fixture_named_like_a_registered_fake_wins(pt: pytest.Pytester) -> None:
-    pt.makepyfile(fakes=FAKE_SMS)
-    pt.makeconftest(
+def test_a_conftest_fixture_named_like_a_registered_fake_wins(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(fakes=FAKE_SMS)
+    inner_pytest.makeconftest(
         """
         from fixturekit.pytest_plugin import register_fake
         from fakes import FakeSMS
@@ -151,17 +158,17 @@ def test_a_conftest_fixture_named_like_a_registered_fake_wins(pt: pytest.Pyteste
         register_fake(FakeSMS)
         """
     )
-    pt.mkdir("sub").joinpath("conftest.py").write_text(
+    inner_pytest.pytester.mkdir("sub").joinpath("conftest.py").write_text(
         "import pytest\n\n@pytest.fixture\ndef sms():\n    return 'mine'\n"
     )
-    pt.mkdir("sub2")
-    pt.path.joinpath("sub", "test_sub.py").write_text(
+    inner_pytest.pytester.mkdir("sub2")
+    inner_pytest.path.joinpath("sub", "test_sub.py").write_text(
         "def test_mine(sms):\n    assert sms == 'mine'\n"
     )
-    pt.path.joinpath("sub2", "test_top.py").write_text(
+    inner_pytest.path.joinpath("sub2", "test_top.py").write_text(
         "def test_registered(sms):\n    assert sms.running\n"
     )
-    pt.runpytest().assert_outcomes(passed=2)
+    inner_pytest.run_inprocess().assert_outcomes(passed=2)
 
 
 class NotAFake:
@@ -207,6 +214,13 @@ def test_register_fake_refuses_a_fake_without_a_name() -> None:
     ("name", "message"),
     [
         ("harness", "fixturekit's own fixture has that name"),
+        ("queue", "fixturekit's own fixture has that name"),
+        ("job_queue", "fixturekit's own fixture has that name"),
+        ("http", "fixturekit's own fixture has that name"),
+        ("http_mock", "fixturekit's own fixture has that name"),
+        ("mailer", "fixturekit's own fixture has that name"),
+        ("network_guard", "fixturekit's own fixture has that name"),
+        ("db_session", "fixturekit's own fixture has that name"),
         ("clock", "taken by Harness itself"),
         ("not valid", "must be a Python identifier"),
     ],
@@ -231,3 +245,21 @@ def test_register_fake_inside_a_function_only_returns_the_fixture() -> None:
     assert "fax" not in locals()
     assert "fax" not in globals()
     assert fixture is not None
+
+
+@pytest.mark.parametrize("name", ["harness", "queue", "http_mock", "db_session"])
+def test_register_factory_refuses_fixturekits_own_fixture_names(name: str) -> None:
+    from dataclasses import dataclass
+
+    import fixturekit as fk
+    from fixturekit.pytest_plugin import register_factory
+
+    @dataclass
+    class User:
+        name: str
+
+    class UserFactory(fk.Factory[User]):
+        name = "ada"
+
+    with pytest.raises(ValueError, match="fixturekit's own fixture has that name"):
+        register_factory(UserFactory, name=name)

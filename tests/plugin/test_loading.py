@@ -1,13 +1,21 @@
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
 import pytest
+
+from fixturekit.pytest_plugin._register import OWN_FIXTURES
+
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
 HEAVY = ("sqlalchemy", "faker", "respx", "httpx", "pydantic", "jwt", "freezegun")
 
 
+@pytest.mark.slow
 def test_importing_the_plugin_imports_nothing_heavy() -> None:
     code = (
         "import sys\n"
@@ -20,8 +28,9 @@ def test_importing_the_plugin_imports_nothing_heavy() -> None:
     assert out.strip() == "[]"
 
 
-def test_a_run_using_clock_and_harness_imports_nothing_heavy(pt: pytest.Pytester) -> None:
-    pt.makepyfile(
+@pytest.mark.slow
+def test_a_run_using_clock_and_harness_imports_nothing_heavy(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
         f"""
         import sys
 
@@ -30,13 +39,12 @@ def test_a_run_using_clock_and_harness_imports_nothing_heavy(pt: pytest.Pytester
             assert loaded == []
         """
     )
-    # Other installed plugins that import these libraries themselves are switched off.
-    result = pt.runpytest_subprocess("-p", "no:faker", "-p", "no:respx", "-p", "no:time_machine")
+    result = inner_pytest.run()
     result.assert_outcomes(passed=1)
 
 
-def test_markers_are_registered_with_help(pt: pytest.Pytester) -> None:
-    result = pt.runpytest("--markers")
+def test_markers_are_registered_with_help(inner_pytest: InnerPytest) -> None:
+    result = inner_pytest.run_inprocess("--markers")
     result.stdout.fnmatch_lines(
         [
             "@pytest.mark.clock(start=None, *, tick=False, patch=True): run the test under*",
@@ -45,8 +53,8 @@ def test_markers_are_registered_with_help(pt: pytest.Pytester) -> None:
     )
 
 
-def test_markers_pass_strict_markers(pt: pytest.Pytester) -> None:
-    pt.makepyfile(
+def test_markers_pass_strict_markers(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
         """
         import pytest
 
@@ -57,18 +65,37 @@ def test_markers_pass_strict_markers(pt: pytest.Pytester) -> None:
         def test_long(): pass
         """
     )
-    pt.runpytest("--strict-markers").assert_outcomes(passed=2)
+    inner_pytest.run_inprocess("--strict-markers").assert_outcomes(passed=2)
 
 
-def test_fixtures_are_listed_with_their_docs(pt: pytest.Pytester) -> None:
-    result = pt.runpytest("--fixtures")
-    result.stdout.fnmatch_lines(
-        [
-            "clock -- *pytest_plugin.py:*",
-            "*A running fixturekit.Clock*",
-            "harness -- *pytest_plugin.py:*",
-            "*A running fixturekit.Harness*",
-            "fixturekit_seed -- *pytest_plugin.py:*",
-        ],
-        consecutive=False,
-    )
+def test_fixtures_are_listed_with_their_docs(inner_pytest: InnerPytest) -> None:
+    result = inner_pytest.run_inprocess("--fixtures")
+    for name, doc in [
+        ("clock", "A running fixturekit.Clock*"),
+        ("harness", "A running fixturekit.Harness*"),
+        ("fixturekit_seed", "This test's seed*"),
+        ("mailer", "A running fixturekit.FakeMailer*"),
+        ("queue", "A running fixturekit.FakeQueue*"),
+        ("job_queue", "The ``queue`` fixture under its other name*"),
+        ("http", "A running fixturekit.FakeHTTP*"),
+        ("http_mock", "The ``http`` fixture under its other name*"),
+        ("payments", "A running fixturekit.FakePayments*"),
+        ("tokens", "A running fixturekit.TokenMinter*"),
+    ]:
+        result.stdout.fnmatch_lines([f"{name} -- *pytest_plugin/_fixtures.py:*", f"    {doc}"])
+
+
+def test_register_fake_refuses_exactly_the_fixtures_fixturekit_defines(
+    inner_pytest: InnerPytest,
+) -> None:
+    result = inner_pytest.run_inprocess("--fixtures", "-v", plugins=["asyncio"])
+    listed = re.compile(r"(\w+)(?: \[\w+ scope\])? -- .*fixturekit[/\\]pytest_plugin[/\\]")
+    defined = {match.group(1) for line in result.outlines if (match := listed.match(line))}
+    assert {name for name in defined if not name.startswith("_")} == OWN_FIXTURES - {"request"}
+
+
+def test_the_plugin_package_exposes_its_public_names() -> None:
+    import fixturekit.pytest_plugin as plugin
+
+    assert plugin.__all__ == ["register_factory", "register_fake", "run_seed"]
+    assert all(callable(getattr(plugin, name)) for name in plugin.__all__)

@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 
 from fixturekit._internal.seed import derive_seed
+
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
 RECORDING_TESTS = """
 import json
@@ -36,26 +40,26 @@ def test_param(request, fixturekit_seed, n):
 
 
 def _run_and_read(
-    pt: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, name: str, *args: str
+    inner_pytest: InnerPytest, monkeypatch: pytest.MonkeyPatch, name: str, *args: str
 ) -> dict[str, tuple[int, float]]:
-    target = pt.path / f"{name}.jsonl"
+    target = inner_pytest.path / f"{name}.jsonl"
     monkeypatch.setenv("RECORD_TO", str(target))
-    pt.runpytest(*args).assert_outcomes(passed=4)
+    inner_pytest.run_inprocess(*args).assert_outcomes(passed=4)
     rows = [json.loads(line) for line in target.read_text().splitlines()]
     return {nodeid: (seed, value) for nodeid, seed, value in rows}
 
 
-def test_run_seed_is_shown_in_the_header(pt: pytest.Pytester) -> None:
-    pt.makepyfile("def test_ok(): pass")
-    result = pt.runpytest("--fixturekit-seed=1234")
+def test_run_seed_is_shown_in_the_header(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile("def test_ok(): pass")
+    result = inner_pytest.run_inprocess("--fixturekit-seed=1234")
     result.stdout.fnmatch_lines(["fixturekit: run seed 1234 (rerun with --fixturekit-seed=1234)"])
 
 
-def test_without_the_option_each_run_picks_a_seed(pt: pytest.Pytester) -> None:
-    pt.makepyfile("def test_ok(): pass")
+def test_without_the_option_each_run_picks_a_seed(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile("def test_ok(): pass")
     seeds = set()
     for _ in range(3):
-        out = pt.runpytest().stdout.str()
+        out = inner_pytest.run_inprocess().stdout.str()
         match = re.search(r"fixturekit: run seed (\d+) \(rerun with --fixturekit-seed=\1\)", out)
         assert match is not None, out
         seeds.add(match.group(1))
@@ -63,10 +67,10 @@ def test_without_the_option_each_run_picks_a_seed(pt: pytest.Pytester) -> None:
 
 
 def test_each_test_gets_the_seed_derived_from_run_seed_and_node_id(
-    pt: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    inner_pytest: InnerPytest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pt.makepyfile(test_rec=RECORDING_TESTS)
-    seen = _run_and_read(pt, monkeypatch, "run", "--fixturekit-seed=77")
+    inner_pytest.makepyfile(test_rec=RECORDING_TESTS)
+    seen = _run_and_read(inner_pytest, monkeypatch, "run", "--fixturekit-seed=77")
     assert {nodeid: seed for nodeid, (seed, _) in seen.items()} == {
         nodeid: derive_seed(77, nodeid)
         for nodeid in [
@@ -81,40 +85,42 @@ def test_each_test_gets_the_seed_derived_from_run_seed_and_node_id(
 
 
 def test_same_run_seed_gives_the_same_random_values(
-    pt: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    inner_pytest: InnerPytest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pt.makepyfile(test_rec=RECORDING_TESTS)
-    first = _run_and_read(pt, monkeypatch, "first", "--fixturekit-seed=5")
-    second = _run_and_read(pt, monkeypatch, "second", "--fixturekit-seed=5")
-    other = _run_and_read(pt, monkeypatch, "other", "--fixturekit-seed=6")
+    inner_pytest.makepyfile(test_rec=RECORDING_TESTS)
+    first = _run_and_read(inner_pytest, monkeypatch, "first", "--fixturekit-seed=5")
+    second = _run_and_read(inner_pytest, monkeypatch, "second", "--fixturekit-seed=5")
+    other = _run_and_read(inner_pytest, monkeypatch, "other", "--fixturekit-seed=6")
     assert first == second
     assert all(first[nodeid] != other[nodeid] for nodeid in first)
 
 
 def test_a_tests_values_do_not_depend_on_which_tests_ran_before(
-    pt: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    inner_pytest: InnerPytest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pt.makepyfile(test_rec=RECORDING_TESTS)
-    everything = _run_and_read(pt, monkeypatch, "all", "--fixturekit-seed=9")
-    target = pt.path / "alone.jsonl"
+    inner_pytest.makepyfile(test_rec=RECORDING_TESTS)
+    everything = _run_and_read(inner_pytest, monkeypatch, "all", "--fixturekit-seed=9")
+    target = inner_pytest.path / "alone.jsonl"
     monkeypatch.setenv("RECORD_TO", str(target))
-    pt.runpytest("--fixturekit-seed=9", "test_rec.py::test_two").assert_outcomes(passed=1)
+    inner_pytest.run_inprocess("--fixturekit-seed=9", "test_rec.py::test_two").assert_outcomes(
+        passed=1
+    )
     (row,) = [json.loads(line) for line in target.read_text().splitlines()]
     assert everything["test_rec.py::test_two"] == tuple(row[1:])
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "1.5", ""])
-def test_bad_seed_option_is_a_usage_error(pt: pytest.Pytester, value: str) -> None:
-    pt.makepyfile("def test_ok(): pass")
-    result = pt.runpytest(f"--fixturekit-seed={value}")
+def test_bad_seed_option_is_a_usage_error(inner_pytest: InnerPytest, value: str) -> None:
+    inner_pytest.makepyfile("def test_ok(): pass")
+    result = inner_pytest.run_inprocess(f"--fixturekit-seed={value}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [f"*argument --fixturekit-seed: expected a whole number >= 0 such as 1234, got {value!r}*"]
     )
 
 
-def test_faker_is_seeded_too(pt: pytest.Pytester) -> None:
-    pt.makepyfile(
+def test_faker_is_seeded_too(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
         """
         from faker import Faker
 
@@ -124,4 +130,4 @@ def test_faker_is_seeded_too(pt: pytest.Pytester) -> None:
             assert Faker().name() == name
         """
     )
-    pt.runpytest().assert_outcomes(passed=1)
+    inner_pytest.run_inprocess().assert_outcomes(passed=1)

@@ -2,18 +2,23 @@ from __future__ import annotations
 
 import json
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 
 from fixturekit._internal.seed import derive_seed
 
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
+
+@pytest.mark.slow
 def test_xdist_workers_share_the_controllers_run_seed(
-    pt: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    inner_pytest: InnerPytest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    record = pt.path / "seeds.jsonl"
+    record = inner_pytest.path / "seeds.jsonl"
     monkeypatch.setenv("RECORD_TO", str(record))
-    pt.makepyfile(
+    inner_pytest.makepyfile(
         """
         import json
         import os
@@ -30,7 +35,7 @@ def test_xdist_workers_share_the_controllers_run_seed(
         """
     )
     # No --fixturekit-seed: the controller picks the run seed and hands it out.
-    result = pt.runpytest_subprocess("-p", "xdist", "-n", "2")
+    result = inner_pytest.run("-n", "2", plugins=["xdist"])
     result.assert_outcomes(passed=7, failed=1)
     match = re.search(r"fixturekit: run seed (\d+)", result.stdout.str())
     assert match is not None
@@ -45,7 +50,9 @@ def test_xdist_workers_share_the_controllers_run_seed(
 
     # Rerunning with that seed without xdist gives every test the same values.
     record.unlink()
-    pt.runpytest_subprocess(f"--fixturekit-seed={run_seed}").assert_outcomes(passed=7, failed=1)
+    inner_pytest.run(f"--fixturekit-seed={run_seed}", plugins=["xdist"]).assert_outcomes(
+        passed=7, failed=1
+    )
     again = {
         nodeid: value for _, nodeid, _, value in map(json.loads, record.read_text().splitlines())
     }

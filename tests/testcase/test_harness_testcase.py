@@ -262,3 +262,78 @@ def test_subtest_failures_get_the_seed_too() -> None:
     outcome = run_class(Case)
     assert len(outcome.result.failures) == 1
     assert "fixturekit: test seed" in outcome.output
+
+
+class StrictSMS(FakeSMS):
+    """Strict: leaving it with texts no assertion looked at is an exit problem."""
+
+    name = "sms"
+
+    def __init__(self) -> None:
+        super().__init__(strict=True)
+
+    def exit_problems(self) -> list[str]:
+        return [f"unread sms to {to}" for to, _ in self.sent]
+
+
+def test_a_failing_test_reports_only_its_failure_not_the_strict_exit_checks() -> None:
+    class Case(HarnessTestCase):
+        fakes = (StrictSMS,)
+
+        def test_fails(self) -> None:
+            self.sms.send("+1555", "hi")
+            self.fail("the test's own failure")
+
+        def test_raises(self) -> None:
+            self.sms.send("+1555", "hi")
+            raise RuntimeError("the test's own error")
+
+        def test_sub_fails(self) -> None:
+            self.sms.send("+1555", "hi")
+            with self.subTest(n=1):
+                self.fail("a subtest's failure")
+
+        def test_passes(self) -> None:
+            self.sms.send("+1555", "hi")
+
+    outcome = run_class(Case)
+    reported = [
+        (case.id().rsplit(".", 1)[-1], trace)
+        for case, trace in outcome.result.failures + outcome.result.errors
+    ]
+    # One report per test; the passing test's only report is its exit problem.
+    assert sorted(name for name, _ in reported) == [
+        "test_fails",
+        "test_passes",
+        "test_raises",
+        "test_sub_fails (n=1)",
+    ]
+    for name, trace in reported:
+        if name == "test_passes":
+            assert "StrictModeError: StrictSMS at exit: unread sms to +1555" in trace
+        else:
+            assert "StrictModeError" not in trace, trace
+    assert not any(fake.running for fake in FakeSMS.stopped)
+
+
+def test_the_async_twin_skips_the_exit_checks_of_a_failing_test_too() -> None:
+    from fixturekit.testcase import IsolatedAsyncioHarnessTestCase
+
+    class Case(IsolatedAsyncioHarnessTestCase):
+        fakes = (StrictSMS,)
+
+        async def test_fails(self) -> None:
+            self.sms.send("+1555", "hi")
+            self.fail("the test's own failure")
+
+        async def test_passes(self) -> None:
+            self.sms.send("+1555", "hi")
+
+    outcome = run_class(Case)
+    reported = {
+        case.id().rsplit(".", 1)[-1]: trace
+        for case, trace in outcome.result.failures + outcome.result.errors
+    }
+    assert sorted(reported) == ["test_fails", "test_passes"]
+    assert "StrictModeError" not in reported["test_fails"]
+    assert "StrictModeError: StrictSMS at exit" in reported["test_passes"]

@@ -1,4 +1,5 @@
-"""fixturekit's async fixtures, registered by the pytest plugin when pytest-asyncio runs."""
+"""The async database fixtures, registered by the plugin only when pytest-asyncio runs
+(they need its fixture decorator; other runs do not import it)."""
 
 from __future__ import annotations
 

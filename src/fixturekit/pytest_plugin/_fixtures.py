@@ -1,0 +1,190 @@
+"""The fixtures: ``clock`` (and its marker), ``harness``, ``fixturekit_seed``, and
+fixturekit's own fakes, named as they are on the harness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from fixturekit.pytest_plugin._items import add_fixture, marked
+from fixturekit.pytest_plugin._options import CLOCK_MARKERS, strict_setting
+from fixturekit.pytest_plugin._seed import attach_harness, call_failed, test_seed
+
+if TYPE_CHECKING:
+    from fixturekit.clock import Clock
+    from fixturekit.harness import Harness
+    from fixturekit.http import FakeHTTP
+    from fixturekit.mail import FakeMailer
+    from fixturekit.payments import FakePayments
+    from fixturekit.queue import FakeQueue
+    from fixturekit.tokens import TokenMinter
+
+__all__ = [
+    "clock",
+    "clock_from_marker",
+    "fixturekit_seed",
+    "harness",
+    "http",
+    "http_mock",
+    "job_queue",
+    "mailer",
+    "payments",
+    "queue",
+    "start_clocks_for_markers",
+    "tokens",
+]
+
+_CLOCK_KEYWORDS = ("start", "tick", "patch")
+
+
+# --- the clock and its marker -----------------------------------------------------------
+
+
+def start_clocks_for_markers(items: list[pytest.Item]) -> None:
+    """After collection: a test under a clock marker sets up the ``clock`` fixture first
+    among its function-scoped fixtures, whether it asks for it or not. Unmarked tests
+    are left as they are."""
+    for item in marked(items, CLOCK_MARKERS):
+        add_fixture(item, "clock")
+
+
+def _clock_marker(node: pytest.Item) -> pytest.Mark | None:
+    for mark in node.iter_markers():
+        if mark.name in CLOCK_MARKERS:
+            return mark
+    return None
+
+
+def _describe(mark: pytest.Mark) -> str:
+    parts = [repr(arg) for arg in mark.args]
+    parts += [f"{key}={value!r}" for key, value in mark.kwargs.items()]
+    return f"@pytest.mark.{mark.name}({', '.join(parts)})"
+
+
+def clock_from_marker(node: pytest.Item) -> Clock:
+    """The (not yet started) Clock that the test's clock marker asks for."""
+    from fixturekit.clock import Clock
+
+    mark = _clock_marker(node)
+    if mark is None:
+        return Clock()
+    unknown = sorted(set(mark.kwargs) - set(_CLOCK_KEYWORDS))
+    problem = None
+    if unknown:
+        problem = (
+            f"unknown keyword {', '.join(map(repr, unknown))}; "
+            f"the marker takes {', '.join(_CLOCK_KEYWORDS)}"
+        )
+    elif len(mark.args) > 1 or (mark.args and "start" in mark.kwargs):
+        problem = "give one start time, e.g. @pytest.mark.clock('2024-01-01', tick=True)"
+    else:
+        try:
+            return Clock(*mark.args, **mark.kwargs)
+        except (TypeError, ValueError) as exc:
+            problem = str(exc)
+    pytest.fail(f"{_describe(mark)} on {node.nodeid}: {problem}", pytrace=False)
+
+
+@pytest.fixture
+def clock(request: pytest.FixtureRequest) -> Iterator[Clock]:
+    """A running fixturekit.Clock: frozen now, or as ``@pytest.mark.clock(...)`` says."""
+    with clock_from_marker(request.node) as running:
+        yield running
+
+
+# --- the harness and the seed ----------------------------------------------------------------
+
+
+@pytest.fixture
+def harness(request: pytest.FixtureRequest, clock: Clock) -> Iterator[Harness]:
+    """A running fixturekit.Harness on the ``clock`` fixture; fake fixtures join it.
+
+    Its timeline is shown when the test fails. When the test itself failed, the fakes'
+    exit checks (strict mode) are skipped, so the report shows that failure alone.
+    """
+    from fixturekit.harness import Harness
+
+    node: pytest.Item = request.node
+    running = Harness(clock=clock)
+    attach_harness(node, running)
+    with running:
+        yield running
+        if call_failed(node):
+            running.skip_exit_checks()
+
+
+@pytest.fixture
+def fixturekit_seed(request: pytest.FixtureRequest) -> int:
+    """This test's seed: random and Faker were seeded with it before the test's setup."""
+    return test_seed(request.node)
+
+
+# --- fixturekit's own fakes --------------------------------------------------------------
+
+
+def _strict(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """``strict=`` for a fake, when the ``fixturekit_strict`` ini option is set."""
+    strict = strict_setting(request.config)
+    return {} if strict is None else {"strict": strict}
+
+
+@pytest.fixture
+def mailer(request: pytest.FixtureRequest, harness: Harness) -> FakeMailer:
+    """A running fixturekit.FakeMailer on the test's clock, joined to the harness
+    (harness.mailer); strict= as the fixturekit_strict ini option says."""
+    from fixturekit.mail import FakeMailer
+
+    return harness.add(FakeMailer(**_strict(request)))
+
+
+@pytest.fixture
+def queue(request: pytest.FixtureRequest, harness: Harness) -> FakeQueue:
+    """A running fixturekit.FakeQueue on the test's clock, joined to the harness
+    (harness.queue): push, assert_pushed, run_due/run_all; strict= as the
+    fixturekit_strict ini option says."""
+    from fixturekit.queue import FakeQueue
+
+    return harness.add(FakeQueue(**_strict(request)))
+
+
+@pytest.fixture
+def http(request: pytest.FixtureRequest, harness: Harness) -> FakeHTTP:
+    """A running fixturekit.FakeHTTP on the test's clock, joined to the harness
+    (harness.http): strict unless fixturekit_strict = false, so a request no route
+    matches, or a route never called, fails the test."""
+    from fixturekit.http import FakeHTTP
+
+    return harness.add(FakeHTTP(**_strict(request)))
+
+
+@pytest.fixture
+def payments(harness: Harness) -> FakePayments:
+    """A running fixturekit.FakePayments (a stateful, in-memory Stripe) on the test's
+    clock, joined to the harness; payments.stripe_api() serves it to the official
+    stripe SDK."""
+    from fixturekit.payments import FakePayments
+
+    return harness.add(FakePayments())
+
+
+@pytest.fixture
+def tokens(harness: Harness) -> TokenMinter:
+    """A running fixturekit.TokenMinter (RS256, issuer https://issuer.test, audience
+    api) on the test's clock, joined to the harness."""
+    from fixturekit.tokens import TokenMinter
+
+    return harness.add(TokenMinter())
+
+
+@pytest.fixture
+def job_queue(queue: FakeQueue) -> FakeQueue:
+    """The ``queue`` fixture under its other name (the same FakeQueue)."""
+    return queue
+
+
+@pytest.fixture
+def http_mock(http: FakeHTTP) -> FakeHTTP:
+    """The ``http`` fixture under its other name (the same FakeHTTP)."""
+    return http
