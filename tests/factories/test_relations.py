@@ -123,3 +123,9 @@ def test_a_list_of_objects_still_sets_the_relationship(session: Session) -> None
     author = AuthorFactory.create(session, articles=mine)
     assert author.articles == mine
     assert all(a.author_id == author.id for a in mine)
+
+
+def test_reaching_into_children_the_call_does_not_make_is_an_error() -> None:
+    with pytest.raises(TypeError, match=r"articles__title=\.\.\. sets a field .* articles=3"):
+        AuthorFactory.build(articles__title="Hello")
+    assert ProlificAuthorFactory.build(articles__title="Hi").articles[0].title == "Hi"

@@ -195,9 +195,24 @@ class Plan:
                 if self.traits or self.hooks:
                     valid += f" and the traits and hooks of {self.owner}"
                 raise unknown_keyword(function, name, self.valid, what=valid)
+        if self.to_many and nested:
+            self._check_children(fields, nested, what)
         if traits:
             fields = self._apply(traits, fields, nested)
         return fields, nested, hooks
+
+    def _check_children(
+        self, fields: dict[str, Any], nested: dict[str, dict[str, Any]], what: str
+    ) -> None:
+        """``heroes__age=30`` needs children to reach: ``heroes=n`` or a declaration."""
+        for name in nested:
+            if name in self.to_many and name not in fields and not _nests(self.declared.get(name)):
+                first = next(iter(nested[name]))
+                raise TypeError(
+                    f"{what}: {name}__{first}=... sets a field of the objects of {name!r}, "
+                    f"and this call makes none; pass {name}=3 (how many) with it, or declare "
+                    f"{name} = fk.RelatedList(...) on {self.owner}"
+                )
 
     def _children(self, name: str, size: int, what: str) -> Declaration[Any]:
         """The declaration making ``size`` objects for the to-many field ``name``."""
