@@ -47,18 +47,40 @@ def _objects(payments: FakePayments) -> dict[str, Any]:
         "deleted_customer": payments.retrieve(gone.id),
         "event": payments.events[-1],
         "setup_intent": payments.create_setup_intent(payment_method="pm_card_visa", confirm=True),
+        "product": payments.create_product(name="Book"),
+        "price": payments.create_price(
+            currency="usd",
+            unit_amount=900,
+            recurring={"interval": "month"},
+            product_data={"name": "Plan"},
+        ),
+        "checkout.session": _completed_session(payments),
     }
+
+
+def _completed_session(payments: FakePayments) -> Any:
+    session = payments.create_checkout_session(
+        mode="payment",
+        line_items=[
+            {"price_data": {"currency": "usd", "unit_amount": 700, "product_data": {"name": "Mug"}}}
+        ],
+        customer_email="ada@example.com",
+    )
+    return payments.complete_checkout_session(session.id, payment_method="pm_card_visa")
 
 
 #: The resources the fake serves, each compared with Stripe's fixture object.
 KINDS = (
     "balance_transaction",
     "charge",
+    "checkout.session",
     "customer",
     "deleted_customer",
     "event",
     "payment_intent",
     "payment_method",
+    "price",
+    "product",
     "refund",
     "setup_intent",
 )

@@ -263,8 +263,8 @@ class _StripeHandler(LoopbackHandler):
         raise _Reply(
             InvalidRequestError(
                 f"{verb} ({method}: {path}). The fake payments API serves customers, "
-                "payment_methods, payment_intents, charges, refunds, balance_transactions "
-                "and events.",
+                "payment_methods, payment_intents, setup_intents, charges, refunds, "
+                "balance_transactions, products, prices, checkout/sessions and events.",
                 http_status=404,
             )
         )

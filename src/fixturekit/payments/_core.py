@@ -140,6 +140,8 @@ class PaymentsCore(ServingFake):
             self._pending: list[tuple[str, WebhookEndpoint, int]] = []
             self._request: dict[str, Any] = {"id": None, "idempotency_key": None}
             self._seen: set[str] = set()
+            # Checkout sessions' line items and payment_intent_data, by session id.
+            self._checkout: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
             # Drawn on every reset, kept from the first: ids follow the seed alike.
             secret, key = "whsec_" + self._random(32), "sk_test_" + self._random(24)
             self._webhook_secret = self._webhook_secret or secret

@@ -1,8 +1,11 @@
 """FakePayments: a stateful, in-memory model of the core of Stripe's card payments API.
 
 The resources live in their own modules (customers, payment methods, payment intents
-and their confirmation, refunds, webhooks), each operation is one row of
-`fixturekit.payments._operations`; this module holds the public surface.
+and their confirmation, setup intents, charges, refunds, products and prices,
+Checkout, search, webhooks), each operation is one row of
+`fixturekit.payments._operations`; the Python methods that run them sit in
+`_calls`, `_intent_calls` and `_shop_calls`; this module holds the rest of the public
+surface.
 """
 
 from __future__ import annotations
@@ -17,11 +20,10 @@ from fixturekit.clock import Clock
 from fixturekit.harness import Timeline
 from fixturekit.payments._api import StripeAPIServer
 from fixturekit.payments._charges import Charges
+from fixturekit.payments._checkout import Checkout
 from fixturekit.payments._core import FAILURES, Failure
-from fixturekit.payments._customers import Customers
 from fixturekit.payments._events import Webhooks
 from fixturekit.payments._intent_calls import IntentCalls
-from fixturekit.payments._intents import PaymentIntents
 from fixturekit.payments._objects import PaymentsObject
 from fixturekit.payments._operations import CALLS, CHARGING, NAMES, perform
 from fixturekit.payments._recorded import (
@@ -34,6 +36,7 @@ from fixturekit.payments._recorded import (
 )
 from fixturekit.payments._refunds import Refunds
 from fixturekit.payments._setup_intents import SetupIntents
+from fixturekit.payments._shop_calls import ShopCalls
 from fixturekit.payments._webhooks import (
     RETRY_DELAYS,
     WebhookDelivery,
@@ -45,10 +48,17 @@ __all__ = ["FakePayments"]
 
 
 class FakePayments(
-    IntentCalls, Customers, PaymentIntents, SetupIntents, Charges, Refunds, Webhooks
+    ShopCalls,
+    IntentCalls,
+    Checkout,
+    SetupIntents,
+    Charges,
+    Refunds,
+    Webhooks,
 ):
-    """A stateful, in-memory Stripe: customers, payment methods, payment intents,
-    charges, refunds and events, reachable directly or over HTTP with the official SDK.
+    """A stateful, in-memory Stripe: customers, payment methods, payment and setup
+    intents, charges, refunds, products, prices, Checkout Sessions (payment mode) and
+    events, reachable directly or over HTTP with the official SDK.
 
     ```python
     payments = FakePayments()
@@ -126,6 +136,18 @@ class FakePayments(
         return self._all("setup_intent")
 
     @property
+    def products(self) -> list[PaymentsObject]:
+        return self._all("product")
+
+    @property
+    def prices(self) -> list[PaymentsObject]:
+        return self._all("price")
+
+    @property
+    def checkout_sessions(self) -> list[PaymentsObject]:
+        return self._all("checkout.session")
+
+    @property
     def charges(self) -> list[PaymentsObject]:
         """Every charge attempt, failed ones included, oldest first."""
         return self._all("charge")
@@ -140,8 +162,9 @@ class FakePayments(
         return self._all("event")
 
     def retrieve(self, id: str) -> PaymentsObject:
-        """The current state of any object by id (``cus_``, ``pm_``, ``pi_``, ``ch_``,
-        ``re_``, ``evt_``); an unknown id raises Stripe's "No such ..." error."""
+        """The current state of any object by id (``cus_``, ``pm_``, ``pi_``, ``seti_``,
+        ``ch_``, ``re_``, ``txn_``, ``prod_``, ``price_``, ``cs_``, ``evt_``); an unknown
+        id raises Stripe's "No such ..." error."""
         return perform(self, CALLS["retrieve"], id, {})[0]
 
     # --- scripted failures -----------------------------------------------------------

@@ -21,6 +21,9 @@ PREFIXES = {
     "re": "refund",
     "evt": "event",
     "txn": "balance_transaction",
+    "prod": "product",
+    "price": "price",
+    "cs": "checkout.session",
 }
 
 

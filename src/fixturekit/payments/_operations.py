@@ -18,8 +18,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fixturekit.payments._catalog import Catalog
 from fixturekit.payments._charges import Charges
 from fixturekit.payments._charging import CANCELLATION_REASONS, Charging
+from fixturekit.payments._checkout import Checkout
 from fixturekit.payments._core import PaymentsCore
 from fixturekit.payments._customers import Customers
 from fixturekit.payments._hashes import (
@@ -175,6 +177,8 @@ def _list(path: str, kind: str, *filters: Param) -> Operation:
             url = path.replace("{id}", owner)
         if "customer" in where:
             fake._get(where["customer"], "customer", "customer")
+        if "lookup_keys" in where:
+            where["lookup_key"] = where.pop("lookup_keys")
         types = where.pop("types", None)
         if types is not None:
             where["type"] = types
@@ -242,6 +246,19 @@ def _billing_update(value: object, param: str) -> dict[str, Any]:
 BILLING_UPDATE = Check("hash", _billing_update)
 
 
+def _hash(value: object, param: str) -> Mapping[str, Any]:
+    """A hash whose fields the handler checks."""
+    if isinstance(value, Mapping):
+        return value
+    raise invalid(f"Invalid hash: {param} must be a hash", param=param)
+
+
+def _hashes(value: object, param: str) -> list[Mapping[str, Any]]:
+    if isinstance(value, list) and all(isinstance(item, Mapping) for item in value):
+        return value
+    raise invalid(f"Invalid array: {param} must be an array of hashes", param=param)
+
+
 def _matcher(value: Any) -> Callable[[Any], bool]:
     """A list filter's test: equality, an event type's ``*`` wildcard
     (``customer.*``, ``*.succeeded``), a list of either (``types``)."""
@@ -271,6 +288,7 @@ _PAYMENT_METHOD_DATA = Param("payment_method_data", PAYMENT_METHOD_DATA)
 _PAYMENT_METHOD_OPTIONS = Param("payment_method_options", PAYMENT_METHOD_OPTIONS)
 _SETUP_FUTURE_USAGE = Param("setup_future_usage", one_of("on_session", "off_session"))
 _SHIPPING = Param("shipping", SHIPPING)
+_TAX_BEHAVIOR = Param("tax_behavior", one_of("exclusive", "inclusive", "unspecified"))
 _CARD_ONLY = "Invalid type: the fake supports payment methods of type 'card', not {value!r}"
 
 # --- the table ------------------------------------------------------------------------------
@@ -433,6 +451,72 @@ OPERATIONS: tuple[Operation, ...] = (
     _row("cancel_refund", "POST /v1/refunds/{id}/cancel", "refund", Refunds._op_cancel_refund),
     # balance transactions
     _retrieve("/v1/balance_transactions/{id}", "balance_transaction"),
+    # products and prices
+    _row(
+        "create_product", "POST /v1/products", "product", Catalog._op_create_product,
+        Param("name", STRING, required=True), Param("active", BOOLEAN), _METADATA,
+        *_str("description", "url", "unit_label", "tax_code"), Param("images", STRINGS),
+        Param("statement_descriptor", DESCRIPTOR), Param("shippable", FLAG),
+        Param("default_price_data", Check("hash", _hash)),
+    ),
+    _list("/v1/products", "product", Param("active", FLAG)),
+    _retrieve("/v1/products/{id}", "product"),
+    _row(
+        "update_product", "POST /v1/products/{id}", "product", Catalog._op_update_product,
+        *_str("name", "description", "url"), Param("active", BOOLEAN), _METADATA,
+        Param("images", STRINGS), Param("statement_descriptor", DESCRIPTOR),
+        Param("default_price", REFERENCE),
+    ),
+    _row("delete_product", "DELETE /v1/products/{id}", "product", Catalog._op_delete_product),
+    _row(
+        "create_price", "POST /v1/prices", "price", Catalog._op_create_price,
+        Param("currency", CURRENCY, required=True), Param("product", REFERENCE),
+        Param("product_data", Check("hash", _hash)), Param("unit_amount", INTEGER),
+        Param("recurring", Check("hash", _hash)), *_str("nickname", "lookup_key"), _METADATA,
+        Param("active", BOOLEAN), _TAX_BEHAVIOR,
+    ),
+    _list(
+        "/v1/prices", "price", Param("product", STRING), Param("active", FLAG),
+        Param("type", one_of("one_time", "recurring")), Param("currency", CURRENCY),
+        Param("lookup_keys", STRINGS),
+    ),
+    _retrieve("/v1/prices/{id}", "price"),
+    _row(
+        "update_price", "POST /v1/prices/{id}", "price", Catalog._op_update_price,
+        Param("active", BOOLEAN), *_str("nickname", "lookup_key"), _METADATA, _TAX_BEHAVIOR,
+    ),
+    # checkout sessions
+    _row(
+        "create_checkout_session", "POST /v1/checkout/sessions", "checkout.session",
+        Checkout._op_create_checkout_session,
+        Param("mode", one_of("payment", "setup", "subscription"), required=True),
+        Param("line_items", Check("list", _hashes)),
+        *_str("success_url", "cancel_url", "client_reference_id", "customer_email", "locale"),
+        _CUSTOMER, Param("customer_creation", one_of("always", "if_required")), _METADATA,
+        Param("payment_intent_data", Check("hash", _hash)),
+        Param("payment_method_types", CARD_TYPES), Param("expires_at", INTEGER),
+        Param("submit_type", one_of("auto", "book", "donate", "pay", "subscribe")),
+        Param("billing_address_collection", one_of("auto", "required")),
+        Param("allow_promotion_codes", BOOLEAN),
+    ),
+    _list(
+        "/v1/checkout/sessions", "checkout.session", *_str("customer", "payment_intent"),
+        Param("status", one_of("open", "complete", "expired")),
+    ),
+    _retrieve("/v1/checkout/sessions/{id}", "checkout.session"),
+    Operation(
+        "list", "GET", "/v1/checkout/sessions/{id}/line_items", "item",
+        Checkout._op_list_line_items, (Param("limit", LIMIT),), targeted=True, python=False,
+    ),
+    _row(
+        "expire_checkout_session", "POST /v1/checkout/sessions/{id}/expire", "checkout.session",
+        Checkout._op_expire_checkout_session,
+    ),
+    _helper(
+        "complete_checkout_session", "checkout.session",
+        Checkout._op_complete_checkout_session, Param("payment_method", REFERENCE, required=True),
+        *_str("email", "name"), Param("authenticate", BOOLEAN), charges=True,
+    ),
     # events
     _list("/v1/events", "event", Param("type", STRING), Param("types", STRINGS)),
     _retrieve("/v1/events/{id}", "event"),
