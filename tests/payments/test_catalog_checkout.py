@@ -187,3 +187,19 @@ def test_checkout_refuses_what_it_does_not_serve(api_base: str, payments: FakePa
         params={"mode": "payment", "line_items": [{"price": one_time.id, "quantity": 3}]}
     )
     assert (session.amount_total, session.currency) == (3600, "eur")
+
+
+def test_a_scripted_decline_lands_on_the_hosted_page(payments: FakePayments) -> None:
+    session = payments.create_checkout_session(
+        mode="payment",
+        line_items=[
+            {"price_data": {"currency": "usd", "unit_amount": 700, "product_data": {"name": "Mug"}}}
+        ],
+        customer_email="ada@example.com",
+    )
+    payments.fail_next("insufficient_funds", on="complete_checkout_session")
+    with pytest.raises(CardError) as raised:
+        payments.complete_checkout_session(session.id, payment_method="pm_card_visa")
+    assert raised.value.decline_code == "insufficient_funds"
+    done = payments.complete_checkout_session(session.id, payment_method="pm_card_visa")
+    assert done.payment_status == "paid"

@@ -314,7 +314,21 @@ class Checkout(PaymentIntents, Customers, Catalog):
             "tax_exempt": "none",
             "tax_ids": [],
         }
-        self._op_confirm_payment_intent(intent_id, payment_method=payment_method)
+        if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
+            raise InvalidRequestError(
+                f"The payment intent {intent_id} of this session is {intent['status']}.",
+                param="session",
+            )
+        method = self._method_for(payment_method, None)
+        assert method is not None
+        intent["payment_method"] = method["id"]
+        self._confirm(
+            intent,
+            operation="complete_checkout_session",
+            return_url=None,
+            off_session=False,
+            error_on_requires_action=False,
+        )
         if intent["status"] == "requires_action":
             self._op_authenticate(intent_id, succeed=authenticate)
             if intent["status"] != "succeeded" and intent["status"] != "requires_capture":
