@@ -15,7 +15,8 @@ A trampoline reads the running clock when there is one and real time otherwise, 
 entering and leaving a clock only swaps one reference: its cost does not depend on how
 many modules the process has loaded. The monotonic clocks (``time.monotonic``,
 ``time.perf_counter``) are never touched, which is what keeps asyncio, timeouts and
-test-duration measurements working under a frozen clock.
+test-duration measurements working under a frozen clock. ``uuid.uuid1()`` follows the
+running clock too (its C generator is set aside while a clock runs).
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def activate(clock: object, source: Callable[[], datetime]) -> None:
     global _source, _owner
     _owner = clock
     _source = source
+    _uuid_to_clock()
 
 
 def deactivate(clock: object) -> None:
@@ -103,6 +105,46 @@ def deactivate(clock: object) -> None:
     if _owner is clock:
         _owner = None
         _source = None
+        _uuid_to_real()
+
+
+# --- uuid ----------------------------------------------------------------------------
+#
+# ``uuid.uuid1()`` reads the time through the C library's generator when it can, and
+# otherwise through ``time.time_ns()`` (which the trampoline answers). While a clock
+# runs the C generator is set aside; ``_last_timestamp`` (the guard that keeps uuid1
+# values increasing) is forgotten on both edges, since the clock may stand before the
+# last real value, and real time before the last frozen one.
+
+_uuid_generator: Any = None
+
+
+def _uuid_to_clock() -> None:
+    global _uuid_generator
+    module = sys.modules.get("uuid")
+    if module is None:
+        return
+    _uuid_generator = getattr(module, "_generate_time_safe", None)
+    module._generate_time_safe = None
+    _forget_uuid_timestamps(module)
+
+
+def _uuid_to_real() -> None:
+    global _uuid_generator
+    module = sys.modules.get("uuid")
+    if module is None:
+        return
+    if _uuid_generator is not None:
+        module._generate_time_safe = _uuid_generator
+        _uuid_generator = None
+    _forget_uuid_timestamps(module)
+
+
+def _forget_uuid_timestamps(module: Any) -> None:
+    if hasattr(module, "_last_timestamp"):
+        module._last_timestamp = None
+    if hasattr(module, "_last_timestamp_v7"):  # Python 3.14's uuid7
+        module._last_timestamp_v7 = None
 
 
 def installed() -> bool:
@@ -314,6 +356,8 @@ def install(ignore: tuple[str, ...] = DEFAULT_IGNORE) -> None:
         return
     stale = _capture_reals()
     _load_time_machine_first()
+    import uuid  # noqa: F401 - imported now so that clocks can steer uuid1()
+
     _set_type_attr(_RealDatetime, "now", classmethod(_fake_now))
     _set_type_attr(_RealDatetime, "utcnow", classmethod(_fake_utcnow))
     _set_type_attr(_RealDate, "today", classmethod(_fake_today))
