@@ -125,7 +125,7 @@ def _uuid_to_clock() -> None:
     if module is None:
         return
     _uuid_generator = getattr(module, "_generate_time_safe", None)
-    module._generate_time_safe = None
+    setattr(module, "_generate_time_safe", None)  # noqa: B010
     _forget_uuid_timestamps(module)
 
 
@@ -135,7 +135,7 @@ def _uuid_to_real() -> None:
     if module is None:
         return
     if _uuid_generator is not None:
-        module._generate_time_safe = _uuid_generator
+        setattr(module, "_generate_time_safe", _uuid_generator)  # noqa: B010
         _uuid_generator = None
     _forget_uuid_timestamps(module)
 
