@@ -6,9 +6,10 @@ The convention, shared by every page:
   in order, with ``exec``, in one fresh module namespace per page named ``docs_<page>``.
 * A ```python block whose fence carries a file-name title, such as
   ```` ```python title="test_signup.py" ````, is written as that file into a fresh
-  ``pytester`` directory. Once the page is read, pytest runs that directory in a
-  subprocess, with the fixturekit plugin loaded by its entry point exactly as for a
-  user, and every test in it must pass. Two blocks of a page may not share a title.
+  ``pytester`` directory. Once the page is read, pytest runs that directory in a new
+  interpreter through ``inner_pytest`` (plugin autoload off: fixturekit's plugin, plus
+  pytest-asyncio, anyio's plugin or pytest-xdist when the page's files use them), and
+  every test in it must pass. Two blocks of a page may not share a title.
 * A line ``--8<-- "path"`` inside a block is replaced by that file (path from the
   repository root), as the docs site's snippets extension does.
 * Blocks in any other fence language (console, bash, toml, text...) are not run.
@@ -23,10 +24,14 @@ import traceback
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from fixturekit.clock import _timepatch
+
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,16 +41,12 @@ _FILE_NAME = re.compile(r"^(?:[\w.-]+/)*[\w.-]+\.[A-Za-z0-9]+$")
 _SNIPPET = re.compile(r"""^[ \t]*-{1,}8<-{1,}[ \t]+(?:"(?P<dq>[^"]+)"|'(?P<sq>[^']+)')[ \t]*$""")
 _RUN_LANGUAGES = {"python", "py"}
 
-#: Options of the pytest run over a page's files: warnings are errors, as in our suite.
-#: pytest-asyncio (a dev dependency) warns when its loop scope is unset; set it.
-_INNER_ARGS = (
-    "-p",
-    "no:cacheprovider",
-    "-W",
-    "error",
-    "-o",
-    "asyncio_default_fixture_loop_scope=function",
-)
+#: The plugins a page's files may use, found by what the files say.
+_PLUGIN_USES = {
+    "asyncio": re.compile(r"pytest\.mark\.asyncio|\bpytest_asyncio\b"),
+    "anyio": re.compile(r"pytest\.mark\.anyio|\banyio_backend\b"),
+    "xdist": re.compile(r"\bworker_id\b|\bPYTEST_XDIST_WORKER\b|\btestrun_uid\b"),
+}
 
 
 class SampleError(Exception):
@@ -232,8 +233,20 @@ def no_running_clock() -> None:
         pytest.fail(f"a Clock was still running before this test: {leftover!r}")
 
 
+def plugins_used(page: Page) -> list[str]:
+    """The short names of the plugins the page's files need (see ``_PLUGIN_USES``)."""
+    code = "\n".join(block.code for block in page.file_blocks)
+    return [name for name, uses in _PLUGIN_USES.items() if uses.search(code)]
+
+
+def _page_param(path: str) -> object:
+    page = PAGES[path]
+    runs_pytest = isinstance(page, Page) and bool(page.file_blocks)
+    return pytest.param(path, marks=[pytest.mark.slow] if runs_pytest else [])
+
+
 @pytest.mark.usefixtures("no_running_clock")
-@pytest.mark.parametrize("path", sorted(PAGES))
+@pytest.mark.parametrize("path", [_page_param(path) for path in sorted(PAGES)])
 def test_docs_page_samples_run(path: str, request: pytest.FixtureRequest) -> None:
     page = PAGES[path]
     if isinstance(page, SampleError):
@@ -249,13 +262,13 @@ def test_docs_page_samples_run(path: str, request: pytest.FixtureRequest) -> Non
         return
     # Only now: pytester drops the modules imported while it is active when the test
     # ends, and the samples above must not leave half of fixturekit imported twice.
-    pytester: pytest.Pytester = request.getfixturevalue("pytester")
+    inner_pytest: InnerPytest = request.getfixturevalue("inner_pytest")
     for block in page.file_blocks:
         assert block.file_name is not None
-        target = pytester.path / block.file_name
+        target = inner_pytest.path / block.file_name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(block.code, encoding="utf-8")
-    result = pytester.runpytest_subprocess(*_INNER_ARGS, timeout=300)
+    result = inner_pytest.run(plugins=plugins_used(page), timeout=300)
     outcomes = result.parseoutcomes()
     files = ", ".join(f"{block.file_name} (line {block.line})" for block in page.file_blocks)
     failed = outcomes.get("failed", 0) + outcomes.get("errors", 0) + outcomes.get("error", 0)
@@ -371,3 +384,13 @@ def test_pages_get_their_own_namespace(tmp_path: Path) -> None:
     )
     run_exec_blocks(first, root=tmp_path)
     run_exec_blocks(second, root=tmp_path)
+
+
+def test_plugins_a_page_needs_are_found_in_its_files() -> None:
+    text = (
+        '```python title="test_a.py"\n@pytest.mark.asyncio\nasync def test_a(): ...\n```\n'
+        '```python title="test_b.py"\ndef test_b(worker_id): ...\n```\n'
+    )
+    assert plugins_used(parse_page(text, "docs/example.md")) == ["asyncio", "xdist"]
+    plain = '```python title="test_c.py"\nimport asyncio\n```\n'
+    assert plugins_used(parse_page(plain, "docs/example.md")) == []

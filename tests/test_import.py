@@ -35,18 +35,21 @@ def _fresh_modules(code: str) -> set[str]:
     return set(loaded)
 
 
+@pytest.mark.slow
 def test_import_fixturekit_loads_no_heavy_library() -> None:
     loaded = _fresh_modules("import fixturekit")
     assert "fixturekit" in loaded
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
 
 
+@pytest.mark.slow
 def test_loading_the_pytest_plugin_loads_no_heavy_library() -> None:
     loaded = _fresh_modules("import pytest\nimport fixturekit.pytest_plugin")
     assert "fixturekit" in loaded
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
 
 
+@pytest.mark.slow
 def test_using_clock_and_harness_loads_no_heavy_library() -> None:
     code = """
     import fixturekit as fk
@@ -58,6 +61,7 @@ def test_using_clock_and_harness_loads_no_heavy_library() -> None:
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
 
 
+@pytest.mark.slow
 def test_public_names_are_imported_on_first_use() -> None:
     code = """
     import sys

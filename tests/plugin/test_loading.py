@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -26,6 +27,21 @@ def test_importing_the_plugin_imports_nothing_heavy() -> None:
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_loading_the_plugin_imports_no_fixturekit_block() -> None:
+    code = (
+        "import json, sys\n"
+        "import fixturekit.pytest_plugin\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('fixturekit.'))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    loaded: list[str] = json.loads(out)
+    blocks = ("harness", "clock", "db", "factories", "mail", "queue", "payments", "http", "tokens")
+    assert [name for name in loaded if name.split(".")[1] in blocks] == []
 
 
 @pytest.mark.slow
@@ -99,3 +115,46 @@ def test_the_plugin_package_exposes_its_public_names() -> None:
 
     assert plugin.__all__ == ["register_factory", "register_fake", "run_seed"]
     assert all(callable(getattr(plugin, name)) for name in plugin.__all__)
+
+
+REPORT_PLUGINS = """
+def pytest_sessionfinish(session):
+    names = sorted(
+        name
+        for name, _ in session.config.pluginmanager.list_name_plugin()
+        if name and name.startswith("fixturekit-")
+    )
+    print("\\nPLUGINS", " ".join(names))
+"""
+
+
+@pytest.mark.parametrize(
+    ("ini", "tests", "expected"),
+    [
+        ("", "def test_plain(): pass", "PLUGINS fixturekit-seed"),
+        (
+            "fixturekit_network_guard = true",
+            "def test_plain(): pass",
+            "PLUGINS fixturekit-network-guard fixturekit-seed",
+        ),
+        (
+            "fixturekit_database_url = sqlite:///app.db",
+            "def test_plain(): pass",
+            "PLUGINS fixturekit-database-guard fixturekit-seed",
+        ),
+        (
+            "",
+            "import pytest\n\n@pytest.mark.skip\ndef test_db(db_session): pass",
+            "PLUGINS fixturekit-database-watch fixturekit-seed",
+        ),
+    ],
+)
+def test_per_test_hooks_are_registered_only_for_what_is_configured(
+    inner_pytest: InnerPytest, ini: str, tests: str, expected: str
+) -> None:
+    if ini:
+        inner_pytest.ini(ini)
+    inner_pytest.makeconftest(REPORT_PLUGINS)
+    inner_pytest.makepyfile(tests)
+    result = inner_pytest.run_inprocess("-s")
+    result.stdout.fnmatch_lines([expected])

@@ -52,16 +52,16 @@ def test_job_queue_and_http_mock_are_the_same_fakes_under_other_names(
 
 STRICTNESS = """
 def test_strictness(mailer, queue, http, payments, tokens):
-    print("STRICT", mailer.strict, queue.strict, http.strict)
+    print("STRICT", mailer.strict, queue.strict, http.strict, payments.strict)
 """
 
 
 @pytest.mark.parametrize(
     ("ini", "expected"),
     [
-        ("", "STRICT False False True"),  # unset: each fake's own default
-        ("fixturekit_strict = true", "STRICT True True True"),
-        ("fixturekit_strict = false", "STRICT False False False"),
+        ("", "STRICT False False True False"),  # unset: each fake's own default
+        ("fixturekit_strict = true", "STRICT True True True True"),
+        ("fixturekit_strict = false", "STRICT False False False False"),
     ],
 )
 def test_strict_ini_option_is_passed_to_every_fake_that_has_a_strict_mode(

@@ -33,7 +33,6 @@ from fixturekit.pytest_plugin._database import db_sandbox as db_sandbox
 from fixturekit.pytest_plugin._database import db_session as db_session
 from fixturekit.pytest_plugin._database import fixturekit_database as fixturekit_database
 from fixturekit.pytest_plugin._database import fixturekit_db_access as fixturekit_db_access
-from fixturekit.pytest_plugin._database import pytest_fixture_setup as pytest_fixture_setup
 from fixturekit.pytest_plugin._fixtures import clock as clock
 from fixturekit.pytest_plugin._fixtures import fixturekit_seed as fixturekit_seed
 from fixturekit.pytest_plugin._fixtures import harness as harness
@@ -85,7 +84,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Once per run, after other plugins filtered and marked the tests: the tests under
-    a clock marker start the clock first."""
+    a clock marker start the clock first; database fixtures get watched if used."""
     start_clocks_for_markers(items)
+    _database.watch_database_fixtures(config, items)

@@ -3,7 +3,8 @@
 Once a fixturekit database is configured (``fixturekit_database_url`` in the ini, or a
 ``fixturekit_database`` fixture set up during the run), a test that connects to it
 without a database fixture or a ``db`` marker fails. The guard's hooks are registered
-only from then on, so runs without a fixturekit database pay nothing for them.
+only from then on, and the watch for ``fixturekit_database`` fixtures only when a
+collected test uses a database fixture, so runs without a database pay nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ __all__ = [
     "db_session",
     "fixturekit_database",
     "fixturekit_db_access",
-    "pytest_fixture_setup",
+    "watch_database_fixtures",
 ]
 
 _DB_FIXTURES = frozenset(
@@ -40,6 +41,7 @@ _GUARD_FIXTURE = "_fixturekit_db_access"
 #: the URL it derives from): tests that ask for no database fixture may not connect.
 _DB_GUARDED = pytest.StashKey[list[Any]]()
 _GUARD_PLUGIN = "fixturekit-database-guard"
+_WATCH_PLUGIN = "fixturekit-database-watch"
 
 
 def configure(config: pytest.Config) -> None:
@@ -131,23 +133,33 @@ def db_session(db_sandbox: DatabaseSandbox) -> Session:
     return db_sandbox.shared_session  # the sandbox closes it at exit
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_fixture_setup(
-    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
-) -> Generator[None, Any, None]:
-    """Note each fixturekit_database set up (fixturekit's or the project's own): from
+def watch_database_fixtures(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """After collection: when some test uses a database fixture, watch fixture setups
+    for the ``fixturekit_database`` ones (other runs pay nothing per fixture)."""
+    watching = config.pluginmanager.has_plugin(_WATCH_PLUGIN)
+    if not watching and any(wants_any(item, _DB_FIXTURES) for item in items):
+        config.pluginmanager.register(WatchDatabaseSetup(), _WATCH_PLUGIN)
+
+
+class WatchDatabaseSetup:
+    """Notes each fixturekit_database set up (fixturekit's or the project's own): from
     then on its URLs are guarded."""
-    outcome = yield
-    if fixturedef.argname != "fixturekit_database" or outcome.excinfo is not None:
-        return
-    database = outcome.get_result()
-    from fixturekit.db import TestDatabase
 
-    if isinstance(database, TestDatabase) and database.running:
-        from fixturekit.db._access import guarded_urls
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(
+        self, fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+    ) -> Generator[None, Any, None]:
+        outcome = yield
+        if fixturedef.argname != "fixturekit_database" or outcome.excinfo is not None:
+            return
+        database = outcome.get_result()
+        from fixturekit.db import TestDatabase
 
-        request.config.stash.setdefault(_DB_GUARDED, []).extend(guarded_urls(database))
-        _start_guarding(request.config)
+        if isinstance(database, TestDatabase) and database.running:
+            from fixturekit.db._access import guarded_urls
+
+            request.config.stash.setdefault(_DB_GUARDED, []).extend(guarded_urls(database))
+            _start_guarding(request.config)
 
 
 @pytest.fixture(name=_GUARD_FIXTURE)

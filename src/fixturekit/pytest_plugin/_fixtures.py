@@ -160,13 +160,13 @@ def http(request: pytest.FixtureRequest, harness: Harness) -> FakeHTTP:
 
 
 @pytest.fixture
-def payments(harness: Harness) -> FakePayments:
+def payments(request: pytest.FixtureRequest, harness: Harness) -> FakePayments:
     """A running fixturekit.FakePayments (a stateful, in-memory Stripe) on the test's
-    clock, joined to the harness; payments.stripe_api() serves it to the official
-    stripe SDK."""
+    clock, joined to the harness (harness.payments); payments.stripe_api() serves it to
+    the official stripe SDK; strict= as the fixturekit_strict ini option says."""
     from fixturekit.payments import FakePayments
 
-    return harness.add(FakePayments())
+    return harness.add(FakePayments(**_strict(request)))
 
 
 @pytest.fixture

@@ -76,9 +76,9 @@ def add_options(parser: pytest.Parser) -> None:
         type="bool",
         default=None,
         help="strict=... for every fake fixture that has a strict mode (mailer, queue, "
-        "http): true fails a test whose fakes hold mail, jobs or routes no assertion "
-        "looked at; false turns that off, for http too. Unset: each fake's own default "
-        "(http strict, mailer and queue not).",
+        "http, payments, registered fakes): true fails a passing test whose fakes hold "
+        "mail, jobs, charges or routes no assertion looked at; false turns that off, for "
+        "http too. Unset: each fake's own default (http strict, the others not).",
     )
     parser.addini(
         "fixturekit_network_guard",
