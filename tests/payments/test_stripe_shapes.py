@@ -55,7 +55,15 @@ def _objects(payments: FakePayments) -> dict[str, Any]:
             product_data={"name": "Plan"},
         ),
         "checkout.session": _completed_session(payments),
+        "dispute": _dispute(payments),
     }
+
+
+def _dispute(payments: FakePayments) -> Any:
+    payments.create_payment_intent(
+        amount=900, currency="usd", payment_method="pm_card_createDispute", confirm=True
+    )
+    return payments.disputes[-1]
 
 
 def _completed_session(payments: FakePayments) -> Any:
@@ -76,6 +84,7 @@ KINDS = (
     "checkout.session",
     "customer",
     "deleted_customer",
+    "dispute",
     "event",
     "payment_intent",
     "payment_method",

@@ -264,7 +264,8 @@ class _StripeHandler(LoopbackHandler):
             InvalidRequestError(
                 f"{verb} ({method}: {path}). The fake payments API serves customers, "
                 "payment_methods, payment_intents, setup_intents, charges, refunds, "
-                "balance_transactions, products, prices, checkout/sessions and events.",
+                "disputes, balance_transactions, products, prices, checkout/sessions and "
+                "events.",
                 http_status=404,
             )
         )

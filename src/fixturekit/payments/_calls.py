@@ -215,3 +215,23 @@ class ResourceCalls(PaymentsCore):
     ) -> PaymentsObject:
         """Charges matching a Stripe search query (``amount>1000 AND refunded:'false'``)."""
         return self._run("search_charges", locals())
+
+    @keywords
+    def update_dispute(
+        self,
+        id: str,
+        *,
+        evidence: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        submit: bool | None = None,
+        idempotency_key: str | None = None,
+    ) -> PaymentsObject:
+        """Answer a dispute: ``evidence`` (``{"uncategorized_text": "winning_evidence"}``
+        wins it at once, ``"losing_evidence"`` loses it), submitted unless
+        ``submit=False``."""
+        return self._run("update_dispute", locals())
+
+    @keywords
+    def close_dispute(self, id: str, *, idempotency_key: str | None = None) -> PaymentsObject:
+        """Accept a dispute: it is lost (an inquiry is closed)."""
+        return self._run("close_dispute", locals())

@@ -89,6 +89,8 @@ class Charges(Charging):
             )
         state = "captured" if capture else "authorized (not captured)"
         self._emit("charge.succeeded", charge, f"{charge['id']} {formatted} {state}")
+        if capture:
+            self._maybe_dispute(charge)
         return charge
 
     def _source(self, source: str | None, owner: dict[str, Any] | None) -> dict[str, Any]:
@@ -207,4 +209,5 @@ class Charges(Charging):
         )
         formatted = _cards.format_amount(value, charge["currency"])
         self._emit("charge.captured", charge, f"{ident} {formatted}")
+        self._maybe_dispute(charge)
         return charge

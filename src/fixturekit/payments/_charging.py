@@ -15,6 +15,7 @@ from fixturekit.payments._chargeparts import (
     outcome,
 )
 from fixturekit.payments._core import AUTH_DECLINE, Failure
+from fixturekit.payments._disputes import Disputes
 from fixturekit.payments._objects import copy
 from fixturekit.payments._params import invalid, unexpected_state
 from fixturekit.payments._payment_methods import PaymentMethods
@@ -64,7 +65,7 @@ def check_return_url(automatic: dict[str, Any] | None, return_url: str | None) -
         )
 
 
-class Charging(PaymentMethods):
+class Charging(PaymentMethods, Disputes):
     """The handlers of ``/v1/payment_intents/{id}/confirm|capture|cancel`` and the
     ``authenticate`` test helper, with the charges they create."""
 
@@ -360,6 +361,7 @@ class Charging(PaymentMethods):
             intent["amount_received"] = intent["amount"]
             self._emit("charge.succeeded", charge, f"{charge['id']} {amount} captured")
             self._emit("payment_intent.succeeded", intent, f"{intent['id']} {amount}")
+            self._maybe_dispute(charge)
 
     def _expire_authorization(self, generation: int, ident: str) -> None:
         with self._lock:
@@ -435,6 +437,7 @@ class Charging(PaymentMethods):
         formatted = _cards.format_amount(amount, intent["currency"])
         self._emit("charge.captured", charge, f"{charge['id']} {formatted}")
         self._emit("payment_intent.succeeded", intent, f"{ident} {formatted} captured")
+        self._maybe_dispute(charge)
         return intent
 
     def _op_cancel_payment_intent(

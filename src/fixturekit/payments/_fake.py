@@ -148,6 +148,10 @@ class FakePayments(
         return self._all("checkout.session")
 
     @property
+    def disputes(self) -> list[PaymentsObject]:
+        return self._all("dispute")
+
+    @property
     def charges(self) -> list[PaymentsObject]:
         """Every charge attempt, failed ones included, oldest first."""
         return self._all("charge")
@@ -163,7 +167,7 @@ class FakePayments(
 
     def retrieve(self, id: str) -> PaymentsObject:
         """The current state of any object by id (``cus_``, ``pm_``, ``pi_``, ``seti_``,
-        ``ch_``, ``re_``, ``txn_``, ``prod_``, ``price_``, ``cs_``, ``evt_``); an unknown
+        ``ch_``, ``re_``, ``dp_``, ``txn_``, ``prod_``, ``price_``, ``cs_``, ``evt_``); an unknown
         id raises Stripe's "No such ..." error."""
         return perform(self, CALLS["retrieve"], id, {})[0]
 

@@ -21,6 +21,7 @@ PREFIXES = {
     "re": "refund",
     "evt": "event",
     "txn": "balance_transaction",
+    "dp": "dispute",
     "prod": "product",
     "price": "price",
     "cs": "checkout.session",

@@ -449,6 +449,14 @@ OPERATIONS: tuple[Operation, ...] = (
     _retrieve("/v1/refunds/{id}", "refund"),
     _row("update_refund", "POST /v1/refunds/{id}", "refund", Refunds._op_update_refund, _METADATA),
     _row("cancel_refund", "POST /v1/refunds/{id}/cancel", "refund", Refunds._op_cancel_refund),
+    # disputes
+    _list("/v1/disputes", "dispute", *_str("charge", "payment_intent")),
+    _retrieve("/v1/disputes/{id}", "dispute"),
+    _row(
+        "update_dispute", "POST /v1/disputes/{id}", "dispute", Charging._op_update_dispute,
+        Param("evidence", Check("hash", _hash)), _METADATA, Param("submit", BOOLEAN),
+    ),
+    _row("close_dispute", "POST /v1/disputes/{id}/close", "dispute", Charging._op_close_dispute),
     # balance transactions
     _retrieve("/v1/balance_transactions/{id}", "balance_transaction"),
     # products and prices
