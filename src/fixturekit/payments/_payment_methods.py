@@ -77,6 +77,16 @@ class PaymentMethods(PaymentsCore):
             raise CardError(
                 "Your card number is incorrect.", code="incorrect_number", param="number"
             )
+        exp_month, exp_year = self._expiry(exp_month, exp_year)
+        if cvc is not None and not (str(cvc).isdigit() and 3 <= len(str(cvc)) <= 4):
+            raise CardError(
+                "Your card's security code is invalid.", code="invalid_cvc", param="cvc"
+            )
+        return number, exp_month, exp_year, cvc
+
+    def _expiry(self, exp_month: int, exp_year: int) -> tuple[int, int]:
+        """A card's expiry, checked against the clock (a two-digit year is 20xx)."""
+        now = self.clock.now()
         if not 1 <= exp_month <= 12:
             raise CardError(
                 "Your card's expiration month is invalid.",
@@ -97,11 +107,7 @@ class PaymentMethods(PaymentsCore):
                 code="invalid_expiry_month",
                 param="exp_month",
             )
-        if cvc is not None and not (str(cvc).isdigit() and 3 <= len(str(cvc)) <= 4):
-            raise CardError(
-                "Your card's security code is invalid.", code="invalid_cvc", param="cvc"
-            )
-        return number, exp_month, exp_year, cvc
+        return exp_month, exp_year
 
     def _new_payment_method(
         self,
@@ -235,12 +241,10 @@ class PaymentMethods(PaymentsCore):
                     param=f"card[{name}]",
                     code="parameter_unknown",
                 )
-            details = {
-                "number": "4242424242424242",
-                "exp_month": card.get("exp_month", method["card"]["exp_month"]),
-                "exp_year": card.get("exp_year", method["card"]["exp_year"]),
-            }
-            _, exp_month, exp_year, _ = self._card_details(details)
+            exp_month, exp_year = self._expiry(
+                card.get("exp_month", method["card"]["exp_month"]),
+                card.get("exp_year", method["card"]["exp_year"]),
+            )
             updates["card"] = {**method["card"], "exp_month": exp_month, "exp_year": exp_year}
         if allow_redisplay is not None:
             updates["allow_redisplay"] = allow_redisplay
