@@ -21,6 +21,7 @@ test's cleanups, whether the test passed or not.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import unittest
 from collections.abc import Callable, Sequence
@@ -81,7 +82,7 @@ class _HarnessSetup:
         from_pytest = _pytest_test(case)
         if from_pytest is None:
             run = run_seed()
-            test_seed = _seed.derive_seed(run, case.id())
+            test_seed = _seed.derive_seed(run, _stable_id(case))
         else:
             run, test_seed = from_pytest.run_seed, from_pytest.test_seed
         case._fixturekit_run_seed = run
@@ -117,7 +118,7 @@ class _HarnessSetup:
         run = case._fixturekit_run_seed
         lines = [
             f"fixturekit: test seed {seed} (run seed {run}); rerun with "
-            f"{SEED_ENV}={run} python -m unittest {case.id()}"
+            f"{SEED_ENV}={run} {_rerun_command(case)}"
         ]
         harness = case.__dict__.get("harness")
         if harness is not None:
@@ -140,6 +141,47 @@ class _HarnessSetup:
                 "the async twin), call super().setUp() (await super().asyncSetUp()) first"
             )
         return AttributeError(f"{type(case).__name__!r} object has no attribute {name!r}")
+
+
+def _main_module_name() -> str | None:
+    """The importable name of the ``__main__`` module: ``pkg.test_x`` for
+    ``python -m pkg.test_x``, ``test_x`` for ``python test_x.py``; None when unknown."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name:
+        name: str = spec.name
+        return name
+    path = getattr(main, "__file__", None)
+    if isinstance(path, str) and path.endswith(".py"):
+        return os.path.splitext(os.path.basename(path))[0]
+    return None
+
+
+def _stable_id(case: unittest.TestCase) -> str:
+    """The test's id, with its module's importable name for ``__main__``: the id its
+    seed derives from, the same however the file was run."""
+    test_id = case.id()
+    if type(case).__module__ == "__main__" and test_id.startswith("__main__."):
+        name = _main_module_name()
+        if name is not None:
+            return name + test_id[len("__main__") :]
+    return test_id
+
+
+def _rerun_command(case: unittest.TestCase) -> str:
+    """The command that runs this one test again, the way its file was run."""
+    test_id = case.id()
+    if type(case).__module__ != "__main__" or not test_id.startswith("__main__."):
+        return f"python -m unittest {test_id}"
+    main = sys.modules.get("__main__")
+    if getattr(main, "__spec__", None) is not None:  # python -m pkg.test_x
+        return f"python -m unittest {_stable_id(case)}"
+    # python test_x.py: unittest.main() takes the test's name within the script.
+    path = getattr(main, "__file__", None)
+    script = sys.argv[0] if sys.argv and sys.argv[0] else path
+    if path and script and os.path.abspath(script) != os.path.abspath(path):
+        script = path
+    return f"python {shlex.quote(script or 'test.py')} {test_id[len('__main__.') :]}"
 
 
 def _base_name(case: Any) -> str:
