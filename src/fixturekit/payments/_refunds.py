@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fixturekit.errors import InvalidRequestError
@@ -13,6 +14,10 @@ from fixturekit.payments._params import invalid, merge_metadata
 __all__ = ["REFUND_REASONS", "Refunds"]
 
 REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
+
+#: When the refunds of ``pm_card_pendingRefund`` and ``pm_card_refundFail`` settle.
+REFUND_SETTLES = timedelta(minutes=1)
+_LATER = ("pendingRefund", "refundFail")
 
 
 class Refunds(PaymentsCore):
@@ -79,9 +84,41 @@ class Refunds(PaymentsCore):
         target["refunded"] = target["amount_refunded"] >= target["amount_captured"]
         self._sync_refunds(target)
         formatted = _cards.format_amount(value, currency)
+        card = self._cards.get(target["payment_method"])
+        later = next((t for t in (card.tokens if card else ()) if t in _LATER), None)
+        if later == "pendingRefund":
+            refund["status"] = "pending"
         self._emit("refund.created", refund, f"{refund['id']} {formatted} of {target['id']}")
         self._emit("charge.refunded", target, f"{target['id']} {formatted} refunded", previous)
+        if later is not None:
+            self.clock.call_later(
+                REFUND_SETTLES, self._settle_refund, self._generation, refund["id"], later
+            )
         return refund
+
+    def _settle_refund(self, generation: int, ident: str, card: str) -> None:
+        """A minute after a refund of ``pm_card_pendingRefund`` (pending: succeeds) or
+        ``pm_card_refundFail`` (succeeded: fails, the amount goes back to the charge)."""
+        with self._lock:
+            refund = self._by_type["refund"].get(ident)
+            if generation != self._generation or refund is None:
+                return
+            charge = self._objects[refund["charge"]]
+            if card == "pendingRefund":
+                refund["status"] = "succeeded"
+                self._sync_refunds(charge)
+                self._emit("refund.updated", refund, f"{ident} succeeded", {"status": "pending"})
+                return
+            refund["status"] = "failed"
+            refund["failure_reason"] = "expired_or_canceled_card"
+            refund["failure_balance_transaction"] = self._balance_transaction(
+                refund, refund["amount"], "refund_failure"
+            )
+            charge["amount_refunded"] -= refund["amount"]
+            charge["refunded"] = charge["amount_refunded"] >= charge["amount_captured"]
+            self._sync_refunds(charge)
+            self._emit("refund.failed", refund, f"{ident} failed (expired_or_canceled_card)")
+            self._emit("refund.updated", refund, f"{ident} failed", {"status": "succeeded"})
 
     def _op_update_refund(self, ident: str, *, metadata: Any = None) -> dict[str, Any]:
         refund = self._get(ident, "refund", "id", status=404)
