@@ -314,3 +314,104 @@ def test_unmarked_tests_do_not_set_up_the_clock(inner_pytest: InnerPytest) -> No
     marked = next(i for i, line in enumerate(lines) if "::test_marked" in line)
     assert lines[plain - 1].endswith(".py")  # nothing set up for test_plain
     assert lines[plain + 1 : marked] == ["SETUP    F clock"]
+
+
+def test_a_fake_alone_does_not_freeze_the_process_time(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
+        """
+        import time
+        from datetime import datetime, timezone
+
+        def test_rows_get_their_own_time(mailer, harness):
+            assert not mailer.clock.patches and harness.clock is mailer.clock
+            first = datetime.now(timezone.utc)
+            time.sleep(0.05)
+            second = datetime.now(timezone.utc)
+            assert second > first
+            assert abs(mailer.clock.now() - first).total_seconds() < 5
+            harness.clock.advance(hours=1)  # the fakes' clock moves; real time does not
+            assert datetime.now(timezone.utc) < mailer.clock.now()
+        """
+    )
+    inner_pytest.run_inprocess().assert_outcomes(passed=1)
+
+
+def test_asking_for_clock_or_the_marker_freezes_as_before(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
+        """
+        import time
+        import pytest
+        from datetime import datetime, timezone
+
+        def test_mailer_then_clock(mailer, clock):
+            assert mailer.clock is clock and clock.patches
+            first = datetime.now(timezone.utc)
+            time.sleep(0.02)
+            assert datetime.now(timezone.utc) == first
+
+        @pytest.mark.clock("2024-01-01")
+        def test_marker_only(queue):
+            assert datetime.now(timezone.utc) == datetime(2024, 1, 1, tzinfo=timezone.utc)
+            assert queue.clock.patches
+        """
+    )
+    inner_pytest.run_inprocess().assert_outcomes(passed=2)
+
+
+def test_the_freeze_time_ini_option_freezes_for_every_fake(inner_pytest: InnerPytest) -> None:
+    inner_pytest.ini("fixturekit_freeze_time = true")
+    inner_pytest.makepyfile(
+        """
+        import time
+        from datetime import datetime, timezone
+
+        def test_frozen_without_asking(mailer):
+            assert mailer.clock.patches
+            first = datetime.now(timezone.utc)
+            time.sleep(0.02)
+            assert datetime.now(timezone.utc) == first == mailer.clock.now()
+        """
+    )
+    inner_pytest.run_inprocess().assert_outcomes(passed=1)
+
+
+def test_uuid1_follows_the_clock_fixture(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
+        """
+        import uuid
+        from datetime import datetime, timedelta, timezone
+        import pytest
+
+        @pytest.mark.clock("2024-01-01T09:00:00Z")
+        def test_uuid(clock):
+            gregorian = datetime(1582, 10, 15, tzinfo=timezone.utc)
+            made = gregorian + timedelta(microseconds=uuid.uuid1().time // 10)
+            assert made == clock.now()
+        """
+    )
+    inner_pytest.run_inprocess().assert_outcomes(passed=1)
+
+
+def test_a_clock_fixture_overridden_in_conftest_drives_the_fakes(
+    inner_pytest: InnerPytest,
+) -> None:
+    inner_pytest.makeconftest(
+        """
+        import pytest
+        import fixturekit as fk
+
+        @pytest.fixture
+        def clock():
+            with fk.Clock("2024-06-01") as running:
+                yield running
+        """
+    )
+    inner_pytest.makepyfile(
+        """
+        from datetime import date
+
+        def test_fakes_on_the_conftest_clock(mailer):
+            assert mailer.clock.patches and date.today() == date(2024, 6, 1)
+        """
+    )
+    inner_pytest.run_inprocess().assert_outcomes(passed=1)

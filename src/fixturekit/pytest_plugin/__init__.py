@@ -14,7 +14,8 @@ harness: ``mailer``, ``queue`` (alias ``job_queue``), ``payments``, ``http`` (al
 Markers: ``clock`` (alias ``fixturekit_clock``), ``allow_network`` (alias
 ``fixturekit_allow_network``), ``db`` (alias ``fixturekit_db``). Options:
 ``--fixturekit-seed``, ``--fixturekit-reuse-db``; ini options ``fixturekit_database_url``,
-``fixturekit_schema``, ``fixturekit_strict``, ``fixturekit_network_guard`` and
+``fixturekit_schema``, ``fixturekit_strict``, ``fixturekit_freeze_time``,
+``fixturekit_network_guard`` and
 ``fixturekit_allow_hosts``.
 
 A test that uses none of the fixtures costs one hook before its setup (seeding

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from fixturekit.pytest_plugin._items import add_fixture, marked
-from fixturekit.pytest_plugin._options import CLOCK_MARKERS, strict_setting
+from fixturekit.pytest_plugin._options import CLOCK_MARKERS, freeze_time_setting, strict_setting
 from fixturekit.pytest_plugin._seed import attach_harness, call_failed, test_seed
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ __all__ = [
     "clock",
     "clock_from_marker",
     "fixturekit_seed",
+    "freezes_time",
     "harness",
     "http",
     "http_mock",
@@ -97,17 +98,50 @@ def clock(request: pytest.FixtureRequest) -> Iterator[Clock]:
 # --- the harness and the seed ----------------------------------------------------------------
 
 
-@pytest.fixture
-def harness(request: pytest.FixtureRequest, clock: Clock) -> Iterator[Harness]:
-    """A running fixturekit.Harness on the ``clock`` fixture; fake fixtures join it.
+def freezes_time(request: pytest.FixtureRequest) -> bool:
+    """Whether the harness runs on the ``clock`` fixture: the test asks for ``clock``,
+    carries a clock marker (which adds the fixture), the ``fixturekit_freeze_time`` ini
+    option is on, or a ``conftest.py`` overrides ``clock`` for the test."""
+    return (
+        "clock" in request.fixturenames
+        or freeze_time_setting(request.config)
+        or _clock_overridden(request)
+    )
 
-    Its timeline is shown when the test fails. When the test itself failed, the fakes'
-    exit checks (strict mode) are skipped, so the report shows that failure alone.
+
+def _clock_overridden(request: pytest.FixtureRequest) -> bool:
+    manager: Any = getattr(request, "_fixturemanager", None)
+    if manager is None:  # pragma: no cover - pytest without the fixture manager
+        return False
+    try:
+        definitions = manager.getfixturedefs("clock", request.node)
+    except (TypeError, AttributeError):  # pytest < 8.1 takes the node id
+        definitions = manager.getfixturedefs("clock", request.node.nodeid)
+    if not definitions:
+        return False
+    function = getattr(definitions[-1], "func", None)
+    return getattr(function, "__module__", __name__) != __name__
+
+
+@pytest.fixture
+def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    """A running fixturekit.Harness; fake fixtures join it.
+
+    Its clock is the ``clock`` fixture when the test asks for ``clock``, carries a
+    clock marker or the ``fixturekit_freeze_time`` ini option is on; otherwise a
+    ``Clock(patch=False)`` that starts at the real time and leaves the process's time
+    alone. Its timeline is shown when the test fails. When the test itself failed, the
+    fakes' exit checks (strict mode) are skipped, so the report shows that failure alone.
     """
+    from fixturekit.clock import Clock
     from fixturekit.harness import Harness
 
     node: pytest.Item = request.node
-    running = Harness(clock=clock)
+    if freezes_time(request):
+        shared: Clock = request.getfixturevalue("clock")
+    else:
+        shared = Clock(patch=False)
+    running = Harness(clock=shared)
     attach_harness(node, running)
     with running:
         yield running

@@ -12,6 +12,7 @@ __all__ = [
     "DEFAULT_ALLOWED_HOSTS",
     "NETWORK_MARKERS",
     "add_options",
+    "freeze_time_setting",
     "register_markers",
     "strict_setting",
 ]
@@ -81,6 +82,14 @@ def add_options(parser: pytest.Parser) -> None:
         "http too. Unset: each fake's own default (http strict, the others not).",
     )
     parser.addini(
+        "fixturekit_freeze_time",
+        type="bool",
+        default=False,
+        help="run every test that uses the harness or a fake fixture under the `clock` "
+        "fixture, so the process's time is frozen as if the test asked for `clock`. "
+        "Default: false (fakes then share a clock that does not patch time).",
+    )
+    parser.addini(
         "fixturekit_network_guard",
         type="bool",
         default=False,
@@ -127,3 +136,8 @@ def strict_setting(config: pytest.Config) -> bool | None:
     value = config.getini("fixturekit_strict")
     # pytest < 9 gives [] for an unset ini value whose default is None.
     return value if isinstance(value, bool) else None
+
+
+def freeze_time_setting(config: pytest.Config) -> bool:
+    """``fixturekit_freeze_time``: whether fake fixtures freeze time without asking."""
+    return config.getini("fixturekit_freeze_time") is True
