@@ -203,3 +203,32 @@ def test_a_scripted_decline_lands_on_the_hosted_page(payments: FakePayments) -> 
     assert raised.value.decline_code == "insufficient_funds"
     done = payments.complete_checkout_session(session.id, payment_method="pm_card_visa")
     assert done.payment_status == "paid"
+
+
+def test_setup_mode_saves_a_card_for_the_customer(sdk: Any, payments: FakePayments) -> None:
+    customer = stripe.Customer.create(email="ada@example.com")
+    session = stripe.checkout.Session.create(
+        mode="setup", customer=customer.id, success_url="https://shop.test/saved"
+    )
+    assert (session.status, session.payment_status, session.amount_total) == (
+        "open",
+        "no_payment_required",
+        None,
+    )
+    with pytest.raises(CardError):
+        payments.complete_checkout_session(
+            session.id, payment_method="pm_card_authenticationRequiredOnSetup", authenticate=False
+        )
+    payments.complete_checkout_session(
+        session.id, payment_method="pm_card_authenticationRequiredOnSetup"
+    )
+    done = stripe.checkout.Session.retrieve(session.id, expand=["setup_intent"])
+    assert (done.status, done.setup_intent.status) == ("complete", "succeeded")
+    saved = stripe.PaymentMethod.retrieve(done.setup_intent.payment_method)
+    assert saved.customer == customer.id
+    payments.assert_nothing_charged()
+    with pytest.raises(stripe.InvalidRequestError) as with_items:
+        stripe.checkout.Session.create(
+            mode="setup", line_items=[{"price": "price_x", "quantity": 1}]
+        )
+    assert with_items.value.param == "line_items"

@@ -42,6 +42,7 @@ _EXPANDABLE = frozenset(
         "charge",
         "default_payment_method",
         "balance_transaction",
+        "setup_intent",
     }
 )
 

@@ -1,6 +1,7 @@
-"""Checkout Sessions in ``payment`` mode: create an ``open`` session from line items,
-let the test play the customer on the hosted page (`complete_checkout_session`),
-expire. Subscription mode needs Billing, which the fake does not serve yet."""
+"""Checkout Sessions in ``payment`` mode (an ``open`` session from line items) and in
+``setup`` mode (save a card); the test plays the customer on the hosted page
+(`complete_checkout_session`); expiry. Subscription mode needs Billing, which the
+fake does not serve yet."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fixturekit.payments._catalog import Catalog
 from fixturekit.payments._customers import Customers
 from fixturekit.payments._intents import PaymentIntents
 from fixturekit.payments._params import invalid, merge_metadata
+from fixturekit.payments._setup_intents import SetupIntents
 
 __all__ = ["Checkout"]
 
@@ -25,7 +27,7 @@ _INTENT_DATA = frozenset(
 )  # fmt: skip
 
 
-class Checkout(PaymentIntents, Customers, Catalog):
+class Checkout(PaymentIntents, SetupIntents, Customers, Catalog):
     """The handlers of ``/v1/checkout/sessions`` and the customer's side of the page."""
 
     def _op_create_checkout_session(
@@ -48,21 +50,24 @@ class Checkout(PaymentIntents, Customers, Catalog):
         billing_address_collection: str | None = None,
         allow_promotion_codes: bool | None = None,
     ) -> dict[str, Any]:
-        if mode != "payment":
+        if mode == "subscription":
             raise invalid(
-                f"The fake serves Checkout in payment mode; {mode} mode needs Stripe Billing "
-                "(subscriptions, invoices) or setup mode, which it does not serve yet.",
+                "The fake serves Checkout in payment and setup mode; subscription mode needs "
+                "Stripe Billing (subscriptions, invoices), which it does not serve yet.",
                 param="mode",
             )
+        setup = mode == "setup"
+        if setup and line_items:
+            raise invalid("You can not pass `line_items` in `setup` mode.", param="line_items")
         if customer is not None and customer_email is not None:
             raise invalid(
                 "You may only specify one of these parameters: customer, customer_email.",
                 param="customer_email",
             )
         owner = None if customer is None else self._get(customer, "customer", "customer")
-        items = self._line_items(line_items)
-        currency = items[0]["currency"]
-        subtotal = sum(item["amount_subtotal"] for item in items)
+        items = [] if setup else self._line_items(line_items)
+        currency = items[0]["currency"] if items else None
+        subtotal = sum(item["amount_subtotal"] for item in items) if items else None
         intent_data = dict(payment_intent_data or {})
         unknown = set(intent_data) - _INTENT_DATA
         if unknown:
@@ -133,7 +138,7 @@ class Checkout(PaymentIntents, Customers, Catalog):
             "payment_method_configuration_details": None,
             "payment_method_options": {},
             "payment_method_types": payment_method_types or ["card"],
-            "payment_status": "unpaid",
+            "payment_status": "no_payment_required" if setup else "unpaid",
             "permissions": None,
             "phone_number_collection": {"enabled": False},
             "recovered_from": None,
@@ -251,6 +256,9 @@ class Checkout(PaymentIntents, Customers, Catalog):
         intent = session["payment_intent"]
         if intent is not None and self._objects[intent]["status"] != "succeeded":
             self._cancel(self._objects[intent], "abandoned")
+        setup = session["setup_intent"]
+        if setup is not None and self._objects[setup]["status"] != "succeeded":
+            self._op_cancel_setup_intent(setup, cancellation_reason="abandoned")
         self._emit("checkout.session.expired", session, session["id"])
 
     def _expire_at_deadline(self, generation: int, ident: str) -> None:
@@ -289,6 +297,18 @@ class Checkout(PaymentIntents, Customers, Catalog):
         if customer is None and session["customer_creation"] == "always":
             customer = self._op_create_customer(email=email, name=name)["id"]
             session["customer"] = customer
+        session["customer_details"] = {
+            "address": None,
+            "business_name": None,
+            "email": email,
+            "individual_name": None,
+            "name": name,
+            "phone": None,
+            "tax_exempt": "none",
+            "tax_ids": [],
+        }
+        if session["mode"] == "setup":
+            return self._complete_setup(session, customer, payment_method, authenticate)
         data = self._checkout[ident][1]
         intent_id = session["payment_intent"]
         if intent_id is None:
@@ -304,16 +324,6 @@ class Checkout(PaymentIntents, Customers, Catalog):
             )
             session["payment_intent"] = intent_id = intent["id"]
         intent = self._objects[intent_id]
-        session["customer_details"] = {
-            "address": None,
-            "business_name": None,
-            "email": email,
-            "individual_name": None,
-            "name": name,
-            "phone": None,
-            "tax_exempt": "none",
-            "tax_ids": [],
-        }
         if intent["status"] not in ("requires_payment_method", "requires_confirmation"):
             raise InvalidRequestError(
                 f"The payment intent {intent_id} of this session is {intent['status']}.",
@@ -342,4 +352,32 @@ class Checkout(PaymentIntents, Customers, Catalog):
         session["payment_status"] = "paid" if intent["status"] == "succeeded" else "unpaid"
         session["url"] = None
         self._emit("checkout.session.completed", session, f"{ident} paid by {email}")
+        return session
+
+    def _complete_setup(
+        self,
+        session: dict[str, Any],
+        customer: str | None,
+        payment_method: str,
+        authenticate: bool,
+    ) -> dict[str, Any]:
+        """Setup mode: the page saves the card through a setup intent."""
+        if session["setup_intent"] is None:
+            created = self._op_create_setup_intent(customer=customer)
+            session["setup_intent"] = created["id"]
+        intent = self._objects[session["setup_intent"]]
+        method = self._method_for(payment_method, None)
+        assert method is not None
+        intent["payment_method"] = method["id"]
+        self._set_up(intent, None)
+        if intent["status"] == "requires_action":
+            self._op_authenticate(intent["id"], succeed=authenticate)
+            if intent["status"] != "succeeded":
+                raise CardError(
+                    "The customer failed to authenticate the card on the page.",
+                    code="setup_intent_authentication_failure",
+                )
+        session["status"] = "complete"
+        session["url"] = None
+        self._emit("checkout.session.completed", session, f"{session['id']} (card saved)")
         return session

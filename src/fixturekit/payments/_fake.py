@@ -35,7 +35,6 @@ from fixturekit.payments._recorded import (
     refund_criteria,
 )
 from fixturekit.payments._refunds import Refunds
-from fixturekit.payments._setup_intents import SetupIntents
 from fixturekit.payments._shop_calls import ShopCalls
 from fixturekit.payments._webhooks import (
     RETRY_DELAYS,
@@ -51,7 +50,6 @@ class FakePayments(
     ShopCalls,
     IntentCalls,
     Checkout,
-    SetupIntents,
     Charges,
     Refunds,
     Webhooks,
