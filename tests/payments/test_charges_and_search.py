@@ -194,3 +194,56 @@ def test_an_unsupported_search_field_is_refused(sdk: Any, payments: FakePayments
     with pytest.raises(stripe.InvalidRequestError) as missing_query:
         stripe.Customer.search()
     assert missing_query.value.param == "query"
+
+
+def test_the_new_routes_through_stripe_client(api_base: str, payments: FakePayments) -> None:
+    client = stripe.StripeClient("sk_test_" + "s" * 24, base_addresses={"api": api_base})
+    customer = client.v1.customers.create(params={"email": "ada@example.com"})
+    method = client.v1.payment_methods.attach("pm_card_visa", params={"customer": customer.id})
+    updated = client.v1.payment_methods.update(
+        method.id, params={"billing_details": {"name": "Ada"}}
+    )
+    assert updated.billing_details.name == "Ada"
+    charge = client.v1.charges.create(
+        params={"amount": 1800, "currency": "usd", "customer": customer.id, "capture": False}
+    )
+    charge = client.v1.charges.capture(charge.id)
+    charge = client.v1.charges.update(charge.id, params={"description": "Order 9"})
+    assert (charge.captured, charge.description) == (True, "Order 9")
+    refund = client.v1.refunds.create(params={"charge": charge.id, "amount": 800})
+    refund = client.v1.refunds.update(refund.id, params={"metadata": {"why": "damaged"}})
+    assert refund.metadata["why"] == "damaged"
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.refunds.cancel(refund.id)
+    held = client.v1.payment_intents.create(
+        params={
+            "amount": 3000,
+            "currency": "usd",
+            "customer": customer.id,
+            "payment_method": method.id,
+            "capture_method": "manual",
+            "confirm": True,
+            "payment_method_options": {
+                "card": {"request_incremental_authorization": "if_available"}
+            },
+        }
+    )
+    held = client.v1.payment_intents.increment_authorization(held.id, params={"amount": 3500})
+    assert held.amount == 3500
+    found = client.v1.payment_intents.search(
+        params={"query": f"customer:'{customer.id}' AND status:'requires_capture'"}
+    )
+    assert [i.id for i in found.data] == [held.id]
+    charges = client.v1.charges.search(params={"query": "amount:1800"})
+    assert [c.id for c in charges.data] == [charge.id]
+    disputed = client.v1.payment_intents.create(
+        params={
+            "amount": 2000,
+            "currency": "usd",
+            "payment_method": "pm_card_createDispute",
+            "confirm": True,
+        }
+    )
+    (dispute,) = client.v1.disputes.list(params={"payment_intent": disputed.id}).data
+    closed = client.v1.disputes.close(dispute.id)
+    assert closed.status == "lost"
