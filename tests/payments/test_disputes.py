@@ -74,3 +74,13 @@ def test_closing_a_dispute_accepts_it(sdk: Any, payments: FakePayments) -> None:
     payments.fail_next("api_error", on="close_dispute")
     with pytest.raises(stripe.APIError):
         stripe.Dispute.close(dispute.id)
+
+
+def test_an_early_fraud_warning(sdk: Any, payments: FakePayments) -> None:
+    intent = stripe.PaymentIntent.create(
+        amount=2000, currency="usd", payment_method="pm_card_createIssuerFraudRecord", confirm=True
+    )
+    (warning,) = stripe.radar.EarlyFraudWarning.list(payment_intent=intent.id).data
+    assert (warning.charge, warning.actionable) == (intent.latest_charge, True)
+    assert stripe.radar.EarlyFraudWarning.retrieve(warning.id).fraud_type == "made_with_stolen_card"
+    assert stripe.Dispute.list(payment_intent=intent.id).data == []

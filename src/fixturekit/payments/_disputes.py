@@ -3,11 +3,12 @@ Stripe's evidence test values, or lost on the clock when nobody answers.
 
 ``pm_card_createDispute`` (fraudulent), ``pm_card_createDisputeProductNotReceived``
 and ``pm_card_createDisputeInquiry`` (an inquiry) open a dispute as soon as their
-charge is captured: the amount and Stripe's 15.00 dispute fee are withdrawn (not for
-an inquiry). Evidence whose ``uncategorized_text`` is ``winning_evidence`` wins the
-dispute at once, ``losing_evidence`` loses it; other evidence leaves it
-``under_review`` (the bank decides; the fake never does). A dispute left without
-evidence past its ``evidence_details.due_by`` (7 days) is lost on the clock.
+charge is captured (``pm_card_createIssuerFraudRecord`` an early fraud warning): the
+amount and Stripe's 15.00 dispute fee are withdrawn (not for an inquiry). Evidence
+whose ``uncategorized_text`` is ``winning_evidence`` wins the dispute at once,
+``losing_evidence`` loses it; other evidence leaves it ``under_review`` (the bank
+decides; the fake never does). A dispute left without evidence past its
+``evidence_details.due_by`` (7 days) is lost on the clock.
 """
 
 from __future__ import annotations
@@ -51,9 +52,13 @@ class Disputes(PaymentsCore):
     """The handlers of ``/v1/disputes``; `_maybe_dispute` runs on each capture."""
 
     def _maybe_dispute(self, charge: dict[str, Any]) -> None:
-        """Open the dispute of a captured charge made with a dispute test card."""
+        """Open the dispute (or the early fraud warning) of a captured charge made with
+        a dispute test card."""
         card = self._cards.get(charge["payment_method"])
-        kind = next((_KINDS[t] for t in (card.tokens if card else ()) if t in _KINDS), None)
+        tokens = card.tokens if card else ()
+        if "createIssuerFraudRecord" in tokens:
+            self._early_fraud_warning(charge)
+        kind = next((_KINDS[t] for t in tokens if t in _KINDS), None)
         if kind is None:
             return
         reason, inquiry = kind
@@ -99,6 +104,21 @@ class Disputes(PaymentsCore):
         if not inquiry:
             self._move_funds(dispute, -1)
         self.clock.call_later(EVIDENCE_DUE, self._past_due, self._generation, dispute["id"])
+
+    def _early_fraud_warning(self, charge: dict[str, Any]) -> None:
+        """The card issuer reports the charge as fraud (no dispute yet)."""
+        warning = {
+            "id": "issfr_" + self._random(24),
+            "object": "radar.early_fraud_warning",
+            "actionable": True,
+            "charge": charge["id"],
+            "created": self._now(),
+            "fraud_type": "made_with_stolen_card",
+            "livemode": False,
+            "payment_intent": charge["payment_intent"],
+        }
+        self._store(warning)
+        self._emit("radar.early_fraud_warning.created", warning, f"on {charge['id']}")
 
     def _move_funds(self, dispute: dict[str, Any], sign: int) -> None:
         """Withdraw (-1) or reinstate (+1) the disputed amount, with the fee."""

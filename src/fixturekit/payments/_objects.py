@@ -22,6 +22,7 @@ PREFIXES = {
     "evt": "event",
     "txn": "balance_transaction",
     "dp": "dispute",
+    "issfr": "radar.early_fraud_warning",
     "prod": "product",
     "price": "price",
     "cs": "checkout.session",

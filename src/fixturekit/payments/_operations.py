@@ -457,6 +457,11 @@ OPERATIONS: tuple[Operation, ...] = (
         Param("evidence", Check("hash", _hash)), _METADATA, Param("submit", BOOLEAN),
     ),
     _row("close_dispute", "POST /v1/disputes/{id}/close", "dispute", Charging._op_close_dispute),
+    _list(
+        "/v1/radar/early_fraud_warnings", "radar.early_fraud_warning",
+        *_str("charge", "payment_intent"),
+    ),
+    _retrieve("/v1/radar/early_fraud_warnings/{id}", "radar.early_fraud_warning"),
     # balance transactions
     _retrieve("/v1/balance_transactions/{id}", "balance_transaction"),
     # products and prices
