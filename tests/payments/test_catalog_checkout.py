@@ -32,6 +32,8 @@ def test_products_and_prices(sdk: Any, payments: FakePayments) -> None:
         1,
     )
     assert [p.id for p in stripe.Price.list(lookup_keys=["pro_monthly"]).data] == [monthly.id]
+    expanded = stripe.Price.retrieve(monthly.id, expand=["product"])
+    assert expanded.product.name == "Pro plan"
     assert [p.id for p in stripe.Price.list(type="one_time").data] == [shirt.default_price]
     archived = stripe.Price.modify(monthly.id, active=False)
     assert archived.active is False

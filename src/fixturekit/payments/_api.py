@@ -43,6 +43,7 @@ _EXPANDABLE = frozenset(
         "default_payment_method",
         "balance_transaction",
         "setup_intent",
+        "product",
     }
 )
 
