@@ -83,6 +83,8 @@ class TestDatabase:
     """
 
     __test__ = False  # not a pytest test class
+    #: How many more start() calls joined the running database than stop() calls left it.
+    _joined = 0
 
     @keywords
     def __init__(
@@ -170,9 +172,15 @@ class TestDatabase:
         self.stop()
 
     def start(self) -> TestDatabase:
-        """Create the test database (or reuse a kept one) and build its schema."""
+        """Create the test database (or reuse a kept one) and build its schema.
+
+        On a running database, start() joins it instead: each start() needs its stop(),
+        and the last stop() drops it, so one object serves several owners (a conftest
+        fixture and ``HarnessTestCase.database``, in either order).
+        """
         if self._engine is not None:
-            raise RuntimeError(f"{self!r} is already started")
+            self._joined += 1
+            return self
         _urls.check_driver(self._server_url)
         try:
             self._start()
@@ -447,7 +455,11 @@ class TestDatabase:
                 schema(conn)
 
     def stop(self) -> None:
-        """Dispose of the engines and drop the test database (unless ``keep=True``)."""
+        """Dispose of the engines and drop the test database (unless ``keep=True``);
+        after a joining start(), only leave it to its other owners."""
+        if self._joined:
+            self._joined -= 1
+            return
         self._release(drop=not self.keep)
 
     def _release(self, *, drop: bool) -> None:
