@@ -15,13 +15,18 @@ import heapq
 import inspect
 import itertools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from datetime import date, datetime, timedelta, timezone
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fixturekit._internal.lifecycle import Lifecycle
 from fixturekit.clock import _timepatch
+
+if TYPE_CHECKING:
+    from fixturekit.clock._loop import LoopTime
+
+T = TypeVar("T")
 
 __all__ = ["Clock", "TimeLike", "Timer", "install"]
 
@@ -191,7 +196,17 @@ class Clock(Lifecycle):
             plain virtual clock that fakes can share (a fake used on its own gets one).
     """
 
-    __slots__ = ("_base", "_firing", "_origin", "_patch", "_running", "_seq", "_tick", "_timers")
+    __slots__ = (
+        "_base",
+        "_firing",
+        "_loop",
+        "_origin",
+        "_patch",
+        "_running",
+        "_seq",
+        "_tick",
+        "_timers",
+    )
 
     def __init__(self, start: TimeLike | None = None, *, tick: bool = False, patch: bool = True):
         self._base = _timepatch.real_utcnow() if start is None else to_utc(start, "start")
@@ -206,6 +221,7 @@ class Clock(Lifecycle):
         self._firing = False
         self._timers: list[tuple[datetime, int, Timer]] = []
         self._seq = itertools.count()
+        self._loop: LoopTime | None = None  # the event loop this clock drives, if any
 
     # --- reading ---------------------------------------------------------------
 
@@ -341,6 +357,30 @@ class Clock(Lifecycle):
             self._move_to(max(timer.due, self.now()), only=1)
             fired += 1
 
+    # --- asyncio -----------------------------------------------------------------
+
+    def run(
+        self,
+        main: Coroutine[Any, Any, T],
+        /,
+        *,
+        io_wait: float = 0.05,
+        debug: bool | None = None,
+    ) -> T:
+        """Run the coroutine ``main`` on a new event loop whose time is this clock's,
+        and return its result (``asyncio.run`` on the clock).
+
+        ``await asyncio.sleep(3600)``, ``loop.call_later(...)`` and ``wait_for``
+        timeouts complete at once, in time order, each moving the clock to its due
+        time; the clock's own timers fire on the way. Starts the clock for the call if
+        it is not running. While sockets are open the loop gives them ``io_wait`` real
+        seconds to answer before each jump; while threads work for it
+        (``run_in_executor``, ``asyncio.to_thread``) it does not jump.
+        """
+        from fixturekit.clock._loop import run_on_clock
+
+        return run_on_clock(self, main, io_wait=io_wait, debug=debug)
+
     # --- scheduling ------------------------------------------------------------
 
     def call_at(
@@ -397,16 +437,36 @@ class Clock(Lifecycle):
         if self._origin is not None:
             self._origin = monotonic()
 
-    def _move_to(self, target: datetime, *, only: int | None = None) -> datetime:
+    def _next_timer_due(self) -> datetime | None:
+        """When the earliest pending timer of the clock itself falls due."""
+        timers = self._timers
+        while timers and not timers[0][2].pending:
+            heapq.heappop(timers)
+        return timers[0][0] if timers else None
+
+    def _move_to(
+        self, target: datetime, *, only: int | None = None, loop_timers: bool = True
+    ) -> datetime:
         self._check_not_firing("advance" if only is None else "run_all_timers")
+        link = self._loop
+        if link is not None and not (loop_timers and link.on_loop_thread()):
+            link = None
         self._firing = True
         fired = 0
         try:
-            timers = self._timers
-            while timers and timers[0][0] <= target and (only is None or fired < only):
-                due, _, timer = heapq.heappop(timers)
-                if not timer.pending:
+            while only is None or fired < only:
+                due = self._next_timer_due()
+                loop_due = None if link is None else link.next_due()
+                if loop_due is not None and (due is None or loop_due < due):
+                    if loop_due > target:
+                        break
+                    self._set_base(max(loop_due, self.now()))
+                    fired += 1
+                    link.fire_next()  # type: ignore[union-attr]
                     continue
+                if due is None or due > target:
+                    break
+                _, _, timer = heapq.heappop(self._timers)
                 self._set_base(due)
                 fired += 1
                 timer._fire()
