@@ -79,9 +79,12 @@ def test_nested_sandboxes_publish_the_innermost_and_restore_the_outer(
 def test_sandbox_stopped_out_of_order_leaves_the_later_one_published(
     db: TestDatabase,
 ) -> None:
+    from .conftest import metadata, unique_name
+
     skip_memory(db)
+    other = TestDatabase("sqlite://", schema=metadata, name=unique_name()).start()
     first = db.sandbox().start()
-    second = db.sandbox().start()
+    second = other.sandbox().start()  # another TestDatabase's: not nested in the first
     try:
         first.stop()
         get = _context.current_session.get()
@@ -90,6 +93,7 @@ def test_sandbox_stopped_out_of_order_leaves_the_later_one_published(
     finally:
         second.stop()
         first.stop()
+        other.stop()
     # The stale getter the second restored belongs to a closed sandbox: it says so.
     get = _context.current_session.get()
     if get is not None:
@@ -136,10 +140,15 @@ async def test_async_shared_session_is_published_and_closed(db: TestDatabase) ->
         assert count(conn) == 0
 
 
-def test_second_sandbox_at_once_on_a_memory_database_is_explained() -> None:
+def test_second_sandbox_at_once_on_a_memory_database_from_another_context() -> None:
+    import contextvars
+
     from .conftest import metadata
 
-    with TestDatabase("sqlite://", schema=metadata) as db, db.sandbox():
-        with pytest.raises(SandboxError, match="one sync sandbox can run at a time"):
-            db.sandbox().start()
-        assert _context.current_session.get() is not None
+    # Same thread, another context (as another asyncio task has): not nested.
+    with (
+        TestDatabase("sqlite://", schema=metadata) as db,
+        db.sandbox(),
+        pytest.raises(SandboxError, match="one sync sandbox can run at a time"),
+    ):
+        contextvars.Context().run(db.sandbox().start)

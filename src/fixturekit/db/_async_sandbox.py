@@ -48,6 +48,7 @@ class AsyncDatabaseSandbox:
         *,
         ddl_guard: bool = False,
         watch: Engine | None = None,
+        watch_source: URL | None = None,
         clone: Callable[[], Clone] | None = None,
     ) -> None:
         self._engine = engine
@@ -64,8 +65,10 @@ class AsyncDatabaseSandbox:
         self._watch: _escapes.Watch | None = None
         self._bound: list[tuple[Any, dict[str, Any], async_scoped_session[Any] | None]] = []
         self._bound_engines: list[tuple[Engine, Any]] = []
-        self._ledger: _joined.Ledger | None = None
+        self._joiner: _joined.Joiner | None = None
         self._joined: AsyncEngine | None = None
+        self._watch_source = watch_source
+        self._source_watch: _escapes.Watch | None = None
         self._shared: AsyncSession | None = None
         self._getter: Getter = self._current_session
         self._token: Token[Getter | None] | None = None
@@ -120,14 +123,13 @@ class AsyncDatabaseSandbox:
             self._connection = connection
             from sqlalchemy.ext.asyncio import AsyncEngine
 
-            self._ledger = _joined.Ledger(sync)
-            self._joined = AsyncEngine(
-                _joined.joined_engine(self._engine.sync_engine, sync, self._ledger)
-            )
             if self._ddl_guard:
                 _tracking.guarded.add(sync)
             self._tracker = _tracking.track(sync)
+            self._joiner = _joined.Joiner(sync, _joined.Ledger(sync), self._tracker)
+            self._joined = AsyncEngine(self._joiner.engine(self._engine.sync_engine))
         self._watch = _escapes.enter(self._dbapi, self._watched)
+        self._source_watch = _escapes.enter_source(self._watch_source)
         self._open = True
         self._token = publish(_context.current_async_session, self._getter)
         return self
@@ -255,10 +257,8 @@ class AsyncDatabaseSandbox:
         if self._clone_engine is not None:
             saved = _joined.redirect_engine(engine, self._clone_engine.sync_engine)
         else:
-            connection = self.connection.sync_connection
-            assert connection is not None
-            assert self._ledger is not None
-            saved = _joined.join_engine(engine, connection, self._ledger)
+            assert self._joiner is not None
+            saved = self._joiner.join(engine)
             if self._ddl_guard:
                 _tracking.guard_ddl(engine)
         self._bound_engines.append((engine, saved))
@@ -275,6 +275,7 @@ class AsyncDatabaseSandbox:
         connection, transaction, tracker = self._connection, self._transaction, self._tracker
         ended = False
         escapes: list[_escapes.Escape] = []
+        from_source: list[_escapes.Escape] = []
         unpublish(_context.current_async_session, self._token, self._getter)
         self._token = None
         try:
@@ -302,9 +303,9 @@ class AsyncDatabaseSandbox:
                             _tracking.open_connections.pop(sync, None)
                             _tracking.guarded.discard(sync)
                         await connection.close()
-                    if self._ledger is not None:
-                        self._ledger.cut_off()
-                    self._ledger = self._joined = None
+                    if self._joiner is not None:
+                        self._joiner.cut_off()
+                    self._joiner = self._joined = None
                     for engine_, saved_cls in reversed(self._bound_engines):
                         _joined.unjoin_engine(engine_, saved_cls)
                     self._bound_engines.clear()
@@ -317,6 +318,8 @@ class AsyncDatabaseSandbox:
                     dbapi, self._dbapi = self._dbapi, None
                     watched, self._watch = self._watch, None
                     escapes = _escapes.leave(dbapi, watched)
+                    source, self._source_watch = self._source_watch, None
+                    from_source = _escapes.leave(None, source)
                 finally:
                     clone, self._clone = self._clone, None
                     engine, self._clone_engine = self._clone_engine, None
@@ -326,6 +329,9 @@ class AsyncDatabaseSandbox:
                         await clone.adrop()
         if ended:
             raise _tracking.outer_ended("AsyncDatabaseSandbox")
+        if from_source:
+            assert self._watch_source is not None
+            raise _escapes.source_escape_error("async sandbox", self._watch_source, from_source)
         if escapes:
             assert self._watched is not None
             raise _escapes.escape_error("async sandbox", self._watched.url, escapes)

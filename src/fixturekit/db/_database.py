@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import inspect
 import shutil
 import tempfile
 import uuid
@@ -14,11 +11,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from sqlalchemy import MetaData
-from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.engine import URL, Engine, make_url
 
 from fixturekit._internal.checks import check_bool, keywords
-from fixturekit.db import _escapes, _template, _urls
+from fixturekit.db import _escapes, _schema, _template, _urls
 from fixturekit.db._alembic import Alembic
 from fixturekit.db._async_sandbox import AsyncDatabaseSandbox
 from fixturekit.db._clone import Clone
@@ -31,17 +27,15 @@ from fixturekit.db._provision import (
     admin_engine,
     provisioner,
 )
-from fixturekit.db._sandbox import DatabaseSandbox
+from fixturekit.db._sandbox import DatabaseSandbox, Nesting
+from fixturekit.db._schema import Schema, Seed
 from fixturekit.errors import SandboxError, UnsafeDatabaseError
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
+    from sqlalchemy.orm import Session
 
 __all__ = ["Schema", "TestDatabase"]
-
-#: What ``schema=`` takes: MetaData, a callable that builds the schema on a Connection,
-#: "alembic" / Alembic(...), or None (build nothing).
-Schema = MetaData | Callable[[Connection], object] | Alembic | str | None
 
 #: What ``sandbox(isolation=...)`` takes.
 ISOLATIONS = ("transaction", "clone")
@@ -51,22 +45,6 @@ _running: set[str] = set()
 
 #: Where keep=True puts SQLite files, so that the next run finds them.
 _KEPT_SQLITE_DIR = "fixturekit-databases"
-
-
-def _schema_hash(schema: Schema, engine: Engine) -> str:
-    digest = hashlib.sha256()
-    if isinstance(schema, Alembic):
-        digest.update(schema.schema_hash_source().encode())
-    elif isinstance(schema, MetaData):
-        for table in schema.sorted_tables:
-            digest.update(str(CreateTable(table).compile(dialect=engine.dialect)).encode())
-            for index in sorted(table.indexes, key=lambda i: str(i.name)):
-                digest.update(str(CreateIndex(index).compile(dialect=engine.dialect)).encode())
-    elif callable(schema):
-        digest.update(f"{schema.__module__}.{getattr(schema, '__qualname__', '')}".encode())
-        with contextlib.suppress(OSError, TypeError):  # no source: the name must do
-            digest.update(inspect.getsource(schema).encode())
-    return digest.hexdigest()[:32]
 
 
 class TestDatabase:
@@ -80,6 +58,12 @@ class TestDatabase:
 
     Safety: the final name must contain ``test`` (unless ``allow_unsafe=True``), and a
     database of that name that fixturekit did not create is refused, never dropped.
+
+    ``session_class`` is the class of the sandboxes' sessions (default:
+    ``sqlmodel.Session`` for ``SQLModel.metadata``, else `Session`); ``seed`` a
+    function given a Session, run once after the schema and committed. Sandboxes
+    opened while another of this database's sandboxes is open in the same thread or
+    task nest inside it.
     """
 
     __test__ = False  # not a pytest test class
@@ -96,6 +80,8 @@ class TestDatabase:
         per_worker: bool = True,
         keep: bool = False,
         allow_unsafe: bool = False,
+        session_class: type[Session] | None = None,
+        seed: Seed | None = None,
     ) -> None:
         check_bool(per_worker, "per_worker")
         check_bool(keep, "keep")
@@ -115,6 +101,15 @@ class TestDatabase:
         _urls.check_name(self.name, allow_unsafe=allow_unsafe)
         self.schema = schema
         self.keep = keep
+        #: The class of the sandboxes' sessions (``sandbox.session()``, ``shared_session``).
+        self.session_class = (
+            _schema.check_session_class(session_class)
+            if session_class is not None
+            else _schema.default_session_class(schema)
+        )
+        #: Run once after the schema, given a Session; what it adds is committed.
+        self.seed = _schema.check_seed(seed)
+        self._nesting = Nesting()
         #: True when start() reused a kept database instead of building it.
         self.reused = False
         self._engine: Engine | None = None
@@ -199,7 +194,7 @@ class TestDatabase:
                 query={"mode": "memory", "cache": "shared", "uri": "true"},
             )
             self._engine = make_sync_engine(self._url, memory=True)
-            self._schema_hash = _schema_hash(self.schema, self._engine)
+            self._schema_hash = self._hash(self._engine)
             self._build_schema()
             return
         sqlite_path = None
@@ -223,7 +218,7 @@ class TestDatabase:
         self._key = key
         self._provisioner = provisioner(self._server_url, self.name, sqlite_path)
         self._engine = make_sync_engine(self._url, memory=False)
-        wanted = self._schema_hash = _schema_hash(self.schema, self._engine)
+        wanted = self._schema_hash = self._hash(self._engine)
         state = self._provisioner.state()
         if state == FOREIGN:
             where = sqlite_path if sqlite_path is not None else self._server_url.host
@@ -241,7 +236,12 @@ class TestDatabase:
             self._clone_template(wanted)
         else:
             self._provisioner.create()
-            self._build_schema()
+            try:
+                self._build_schema()
+            except BaseException:
+                self._engine.dispose()
+                self._provisioner.drop()  # never leave a half-built database behind
+                raise
         self._provisioner.mark(wanted)
 
     # --- PostgreSQL under xdist: one template, a clone per worker ---------------------
@@ -285,6 +285,10 @@ class TestDatabase:
                     engine = _escapes.ignore_engine(make_sync_engine(template_url, memory=False))
                     try:
                         self._build_schema(engine)
+                    except BaseException:
+                        engine.dispose()
+                        template.drop()  # never leave a half-built template behind
+                        raise
                     finally:
                         engine.dispose()  # CREATE DATABASE ... TEMPLATE wants it idle
                     template.mark(wanted)
@@ -431,28 +435,19 @@ class TestDatabase:
         url = self._server_url.set(database=name)
         return Clone(url, make_sync_engine(url, memory=False), self._given, clone.drop)
 
+    def _hash(self, engine: Engine) -> str:
+        return _schema.schema_hash(self.schema, engine, self.seed)
+
     def _build_schema(self, engine: Engine | None = None) -> None:
         engine = engine if engine is not None else self._engine
         assert engine is not None
-        schema = self.schema
-        if schema is None:
-            return
-        if isinstance(schema, Alembic):
-            url = engine.url
-            if "+" in self._given.drivername and self._given.get_driver_name() in (
-                _urls.ASYNC_DRIVERS
-            ):
-                url = _urls.async_url(url, self._given)  # an async env.py wants one
-            with engine.begin() as conn:
-                schema.upgrade(url, conn)
-            return
-        if isinstance(schema, str):
-            raise TypeError(f"schema={schema!r}: use 'alembic' or Alembic('alembic.ini')")
-        with engine.begin() as conn:
-            if isinstance(schema, MetaData):
-                schema.create_all(conn)
-            else:
-                schema(conn)
+        _schema.build(
+            engine,
+            self.schema,
+            given=self._given,
+            seed=self.seed,
+            session_class=self.session_class,
+        )
 
     def stop(self) -> None:
         """Dispose of the engines and drop the test database (unless ``keep=True``);
@@ -547,7 +542,10 @@ class TestDatabase:
             self.engine,
             ddl_guard=clone is None and self.backend in ("mysql", "mariadb"),
             watch=self.engine if detect_escapes else None,
+            watch_source=self._source_to_watch() if detect_escapes else None,
             clone=clone,
+            session_class=self.session_class,
+            nesting=self._nesting if clone is None else None,
         )
 
     @keywords
@@ -561,8 +559,19 @@ class TestDatabase:
             self.async_engine,
             ddl_guard=clone is None and self.backend in ("mysql", "mariadb"),
             watch=self.engine if detect_escapes else None,
+            watch_source=self._source_to_watch() if detect_escapes else None,
             clone=clone,
         )
+
+    def _source_to_watch(self) -> URL | None:
+        """The source database (the one in the URL given), when it is a database of its
+        own that code under test could write to by mistake."""
+        source = self._server_url
+        if self.memory or not source.database:
+            return None
+        if source.database == self.name:
+            return None  # name= chose the URL's own database (allow_unsafe)
+        return source
 
     def _isolation(self, isolation: str) -> Callable[[], Clone] | None:
         if isolation not in ISOLATIONS:

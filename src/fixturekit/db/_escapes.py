@@ -49,6 +49,7 @@ __all__ = [
     "Escape",
     "Watch",
     "enter",
+    "enter_source",
     "escape_error",
     "identity",
     "ignore_engine",
@@ -57,6 +58,7 @@ __all__ = [
     "is_watching",
     "leave",
     "report_in_flight",
+    "source_escape_error",
 ]
 
 #: Statements that change the database (after leading comments).
@@ -211,6 +213,19 @@ def enter(dbapi_connection: object | None, engine: Engine | None) -> Watch | Non
             _owned[key] = _owned.get(key, 0) + 1
         if found is None:
             return None
+        new = Watch(found)
+        _watches.append(new)
+        if not _listening:
+            _listen()
+    return new
+
+
+def enter_source(url: URL | None) -> Watch | None:
+    """A sandbox also watches the source database ``url`` (writes there are escapes)."""
+    found = identity(url) if url is not None else None
+    if found is None:
+        return None
+    with _lock:
         new = Watch(found)
         _watches.append(new)
         if not _listening:
@@ -459,6 +474,24 @@ def escape_error(kind: str, url: URL, escapes: list[Escape]) -> SandboxEscapeErr
         "sandbox.connection); code that must commit on connections of its own (another "
         "thread, an app server, a worker process) needs db.sandbox(isolation='clone'). "
         "To turn this check off: db.sandbox(detect_escapes=False)",
+        list(escapes),
+    )
+
+
+def source_escape_error(kind: str, url: URL, escapes: list[Escape]) -> SandboxEscapeError:
+    """The error for writes committed on the source database while a sandbox ran."""
+    listing = "\n\n".join(
+        f"{n}. {escape.describe()}" for n, escape in enumerate(escapes[:_SHOWN], start=1)
+    )
+    if len(escapes) > _SHOWN:
+        listing += f"\n\n... and {len(escapes) - _SHOWN} more"
+    count = f"{len(escapes)} write{'s' if len(escapes) != 1 else ''}"
+    return SandboxEscapeError(
+        f"{count} committed on the SOURCE database {url.database!r} (the database the test "
+        f"database's name derives from, {url.render_as_string(hide_password=True)}) while "
+        f"the {kind} ran: the application under test is not using the test database, so "
+        f"it wrote to real data.\n\n{listing}\n\nPoint the application at the test "
+        f"database: {_bind_advice(escapes)} (db.url is the test database's URL)",
         list(escapes),
     )
 

@@ -28,23 +28,14 @@ from sqlalchemy.engine import Connection, Engine
 
 if TYPE_CHECKING:
     from sqlalchemy.engine.base import RootTransaction
-    from sqlalchemy.pool import PoolProxiedConnection
 
-__all__ = [
-    "JoinedConnection",
-    "Ledger",
-    "join_engine",
-    "joined_engine",
-    "redirect_engine",
-    "root_of",
-    "unjoin_engine",
-]
+__all__ = ["JoinedConnection", "Joiner", "Ledger", "redirect_engine", "root_of", "unjoin_engine"]
 
 
 class Ledger:
     """The savepoints open on one sandbox connection, bottom first."""
 
-    __slots__ = ("_lock", "_numbers", "_prefix", "_root", "_stack", "connections")
+    __slots__ = ("_lock", "_numbers", "_prefix", "_root", "_stack")
 
     def __init__(self, root: Connection, prefix: str = "fk") -> None:
         #: The sandbox's connection (in its transaction): savepoints are issued there.
@@ -54,19 +45,9 @@ class Ledger:
         #: [name, released] pairs; a released one waits for those above it to end.
         self._stack: list[list[Any]] = []
         self._lock = threading.RLock()
-        #: The joined connections still open, cut off when the sandbox exits.
-        self.connections: weakref.WeakSet[JoinedConnection] = weakref.WeakSet()
 
-    def cut_off(self) -> None:
-        """The sandbox exits: its connections left open give no access any more."""
-        for conn in list(self.connections):
-            conn._fk_detach()
-        self.connections.clear()
-        self._stack.clear()
-
-    @property
-    def depth(self) -> int:
-        return len(self._stack)
+    def has(self, name: str) -> bool:
+        return self._index(name) is not None
 
     def open(self) -> str:
         with self._lock:
@@ -112,17 +93,16 @@ class Ledger:
 class JoinedConnection(Connection):
     """A `Connection` whose transaction is a savepoint in a sandbox's transaction."""
 
-    _fk_root: Connection
-    _fk_ledger: Ledger
     _fk_name: str | None = None
 
-    def __init__(
-        self, engine: Engine, dbapi: PoolProxiedConnection, root: Connection, ledger: Ledger
-    ) -> None:
-        self._fk_root = root
-        self._fk_ledger = ledger
-        super().__init__(engine, connection=dbapi)
-        ledger.connections.add(self)
+    def __init__(self, engine: Engine, joiner: Joiner) -> None:
+        self._fk_joiner = joiner
+        self._fk_root = joiner.root
+        self._fk_ledger = joiner.ledger
+        #: The tracker of the sandbox whose sessions begin here (see _tracking).
+        self._fk_tracker = joiner.tracker
+        super().__init__(engine, connection=joiner.root.connection)
+        joiner.connections.add(self)
 
     def _begin_impl(self, transaction: RootTransaction) -> None:
         self._fk_name = self._fk_ledger.open()
@@ -155,7 +135,7 @@ class JoinedConnection(Connection):
             self._fk_detach()
 
     def _fk_detach(self) -> None:
-        self._fk_ledger.connections.discard(self)
+        self._fk_joiner.connections.discard(self)
         self._transaction = self._nested_transaction = None
         self._dbapi_connection = None
         self._Connection__can_reconnect = False
@@ -166,11 +146,21 @@ def root_of(conn: Connection) -> Connection:
     return getattr(conn, "_fk_root", conn)
 
 
-def _factory(root: Connection, ledger: Ledger) -> Any:
-    def connect(engine: Engine) -> JoinedConnection:
-        if root.closed:
+class Joiner:
+    """How one sandbox's sessions and bound engines get in: its connection and ledger
+    (a nested sandbox shares its outer one's), its tracker, the connections it made."""
+
+    def __init__(self, root: Connection, ledger: Ledger, tracker: object) -> None:
+        self.root = root
+        self.ledger = ledger
+        self.tracker = tracker
+        #: The joined connections still open, cut off when the sandbox exits.
+        self.connections: weakref.WeakSet[JoinedConnection] = weakref.WeakSet()
+
+    def connect(self, engine: Engine) -> JoinedConnection:
+        if self.root.closed:
             raise RuntimeError("the sandbox this engine was bound to has exited")
-        conn = JoinedConnection(engine, root.connection, root, ledger)
+        conn = JoinedConnection(engine, self)
         if engine.dialect.server_version_info is None:
             # An engine that never connected: its dialect reads the server's settings
             # now, inside the sandbox, as SQLAlchemy does on an engine's first connect.
@@ -178,22 +168,24 @@ def _factory(root: Connection, ledger: Ledger) -> Any:
                 engine.dialect.initialize(conn)
         return conn
 
-    return connect
+    def engine(self, engine: Engine) -> Engine:
+        """An engine (sharing ``engine``'s dialect, pool and events) whose connections
+        join the sandbox: what its sessions and bound sessionmakers bind to."""
+        joined = engine.execution_options()
+        joined._connection_cls = self.connect  # type: ignore[assignment]
+        return joined
 
+    def join(self, engine: Engine) -> Any:
+        """Make the application's ``engine`` join the sandbox; returns what to restore."""
+        saved = engine.__dict__.get("_connection_cls")
+        engine._connection_cls = self.connect  # type: ignore[assignment]
+        return saved
 
-def joined_engine(engine: Engine, root: Connection, ledger: Ledger) -> Engine:
-    """An engine (sharing ``engine``'s dialect, pool and events) whose connections
-    join ``root``: what the sandbox's sessions and bound sessionmakers bind to."""
-    joined = engine.execution_options()
-    joined._connection_cls = _factory(root, ledger)
-    return joined
-
-
-def join_engine(engine: Engine, root: Connection, ledger: Ledger) -> Any:
-    """Make the application's ``engine`` join ``root``; returns what to restore."""
-    saved = engine.__dict__.get("_connection_cls")
-    engine._connection_cls = _factory(root, ledger)
-    return saved
+    def cut_off(self) -> None:
+        """The sandbox exits: its connections left open give no access any more."""
+        for conn in list(self.connections):
+            conn._fk_detach()
+        self.connections.clear()
 
 
 def unjoin_engine(engine: Engine, saved: Any) -> None:

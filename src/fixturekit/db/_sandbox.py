@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
-from contextvars import Token
+from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,6 +22,7 @@ from sqlalchemy.pool import StaticPool
 
 from fixturekit._internal import context as _context
 from fixturekit._internal.checks import check_bool, keywords
+from fixturekit._internal.notes import add_note
 from fixturekit.db import _escapes, _joined, _tracking
 from fixturekit.db._binding import (
     Getter,
@@ -33,14 +34,44 @@ from fixturekit.db._binding import (
     restore,
     unpublish,
 )
+from fixturekit.db._schema import check_session_class
 from fixturekit.errors import SandboxError, SandboxEscapeError
 
 if TYPE_CHECKING:
     from fixturekit.db._clone import Clone
 
-__all__ = ["DatabaseSandbox"]
+__all__ = ["DatabaseSandbox", "Nesting"]
 
 M = TypeVar("M")
+
+
+class Nesting:
+    """The sync sandboxes of one TestDatabase: the innermost open one in this thread or
+    task (a sandbox opened while it runs nests inside it), and the outermost ones open
+    anywhere, by thread (to explain a sandbox opened from another thread)."""
+
+    def __init__(self) -> None:
+        self.current: ContextVar[DatabaseSandbox | None] = ContextVar(
+            "fixturekit_open_sandbox", default=None
+        )
+        self.outermost: dict[DatabaseSandbox, threading.Thread] = {}
+
+    def outer(self) -> DatabaseSandbox | None:
+        """The sandbox a new one nests in (None: it is an outermost one)."""
+        found = self.current.get()
+        if found is not None and found._open:
+            return found
+        here = threading.current_thread()
+        for sandbox, thread in list(self.outermost.items()):
+            if sandbox._open and thread is not here:
+                raise SandboxError(
+                    f"another sandbox of this TestDatabase is open in thread "
+                    f"{thread.name!r}, and a sandbox opened while it runs nests inside it, on "
+                    "its connection, which only code of the same thread (or asyncio task) "
+                    "can do. Open this one in that thread, run the code there, or give code "
+                    "on other threads a database of its own: db.sandbox(isolation='clone')"
+                )
+        return None
 
 
 class DatabaseSandbox:
@@ -67,9 +98,21 @@ class DatabaseSandbox:
         *,
         ddl_guard: bool = False,
         watch: Engine | None = None,
+        watch_source: URL | None = None,
         clone: Callable[[], Clone] | None = None,
+        session_class: type[Session] = Session,
+        nesting: Nesting | None = None,
     ) -> None:
         self._engine = engine
+        self._watch_source = watch_source
+        self._source_watch: _escapes.Watch | None = None
+        self._session_class = session_class
+        self._nesting = nesting
+        self._nest_token: Token[DatabaseSandbox | None] | None = None
+        #: The sandbox this one nests in, its savepoint there, and the ones nested here.
+        self._parent: DatabaseSandbox | None = None
+        self._savepoint: str | None = None
+        self._children: list[DatabaseSandbox] = []
         self._ddl_guard = check_bool(ddl_guard, "ddl_guard")
         self._watched = watch
         self._make_clone = clone
@@ -84,7 +127,7 @@ class DatabaseSandbox:
         self._bound: list[tuple[Any, dict[str, Any], scoped_session[Any] | None]] = []
         self._bound_engines: list[tuple[Engine, Any]] = []
         self._scoped: list[Any] = []
-        self._ledger: _joined.Ledger | None = None
+        self._joiner: _joined.Joiner | None = None
         self._joined: Engine | None = None
         self._shared: Session | None = None
         self._shared_lock = threading.Lock()
@@ -122,6 +165,10 @@ class DatabaseSandbox:
         if self._make_clone is not None:
             self._start_clone()
             return self
+        outer = self._nesting.outer() if self._nesting is not None else None
+        if outer is not None:
+            self._start_nested(outer)
+            return self
         if self._single and _tracking.busy.get(self._engine) is not None:
             raise SandboxError(
                 "another sandbox is open on this sqlite:// memory database, which has one "
@@ -138,17 +185,37 @@ class DatabaseSandbox:
             connection.close()
             raise
         self._connection = connection
-        self._ledger = _joined.Ledger(connection)
-        self._joined = _joined.joined_engine(self._engine, connection, self._ledger)
         if self._ddl_guard:
             _tracking.guarded.add(connection)
         self._tracker = _tracking.track(connection)
+        self._joiner = _joined.Joiner(connection, _joined.Ledger(connection), self._tracker)
+        self._joined = self._joiner.engine(self._engine)
         if self._single:
             _tracking.busy[self._engine] = self
+        self._opened()
+        if self._nesting is not None:
+            self._nesting.outermost[self] = threading.current_thread()
+        return self
+
+    def _start_nested(self, outer: DatabaseSandbox) -> None:
+        """Run inside ``outer``: on its connection, from a savepoint of its own."""
+        assert outer._joiner is not None
+        ledger = outer._joiner.ledger
+        self._parent = outer
+        self._connection, self._dbapi = outer._connection, outer._dbapi
+        self._savepoint = ledger.open()
+        self._tracker = _tracking.Tracker()
+        self._joiner = _joined.Joiner(outer._joiner.root, ledger, self._tracker)
+        self._joined = self._joiner.engine(self._engine)
+        outer._children.append(self)
+        self._opened()
+
+    def _opened(self) -> None:
         self._begin_watch()
         self._open = True
         self._token = publish(_context.current_session, self._getter)
-        return self
+        if self._nesting is not None:
+            self._nest_token = self._nesting.current.set(self)
 
     def _start_clone(self) -> None:
         assert self._make_clone is not None
@@ -160,11 +227,13 @@ class DatabaseSandbox:
 
     def _begin_watch(self) -> None:
         self._watch = _escapes.enter(self._dbapi, self._watched)
+        self._source_watch = _escapes.enter_source(self._watch_source)
 
-    def _end_watch(self) -> list[_escapes.Escape]:
+    def _end_watch(self) -> tuple[list[_escapes.Escape], list[_escapes.Escape]]:
         dbapi, self._dbapi = self._dbapi, None
         watched, self._watch = self._watch, None
-        return _escapes.leave(dbapi, watched)
+        source, self._source_watch = self._source_watch, None
+        return _escapes.leave(dbapi, watched), _escapes.leave(None, source)
 
     def _running(self) -> None:
         if not self._open:
@@ -237,14 +306,20 @@ class DatabaseSandbox:
         assert self._joined is not None
         return self._joined
 
-    def _new_session(self, kw: dict[str, Any]) -> Session:
-        return Session(bind=self._bind_target(), **kw)
+    def _new_session(self, kw: dict[str, Any], class_: type[Session] | None = None) -> Session:
+        return (class_ or self._session_class)(bind=self._bind_target(), **kw)
 
-    def session(self, **kw: Any) -> Session:
-        """A new Session in the sandbox; ``kw`` are Session options (e.g. ``autoflush``)."""
+    def session(self, *, class_: type[Session] | None = None, **kw: Any) -> Session:
+        """A new Session in the sandbox; ``kw`` are Session options (e.g. ``autoflush``).
+
+        ``class_`` is its class (a `Session` subclass such as ``sqlmodel.Session``); by
+        default the TestDatabase's ``session_class``.
+        """
         check_options(kw, "sandbox.session()")
+        if class_ is not None:
+            check_session_class(class_, "sandbox.session(class_=)")
         self._running()
-        return self._new_session(kw)
+        return self._new_session(kw, class_)
 
     def bind(self, target: M) -> M:
         """Make the application's sessions and connections work inside the sandbox.
@@ -307,9 +382,8 @@ class DatabaseSandbox:
         if self._clone is not None:
             saved = _joined.redirect_engine(engine, self._clone.engine)
         else:
-            assert self._connection is not None
-            assert self._ledger is not None
-            saved = _joined.join_engine(engine, self._connection, self._ledger)
+            assert self._joiner is not None
+            saved = self._joiner.join(engine)
             if self._ddl_guard:
                 _tracking.guard_ddl(engine)
         self._bound_engines.append((engine, saved))
@@ -321,11 +395,16 @@ class DatabaseSandbox:
         """
         if not self._open:
             return
+        for child in reversed(self._children):
+            with contextlib.suppress(SandboxEscapeError):  # reported by the child's own exit
+                child.stop()
         connection, transaction, tracker = self._connection, self._transaction, self._tracker
         ended = False
         escapes: list[_escapes.Escape] = []
+        from_source: list[_escapes.Escape] = []
         unpublish(_context.current_session, self._token, self._getter)
         self._token = None
+        self._unnest()
         try:
             for scoped in reversed(self._scoped):
                 with contextlib.suppress(RuntimeError):  # no app context
@@ -337,7 +416,10 @@ class DatabaseSandbox:
                     session.close()
         finally:
             try:
-                if transaction is not None:
+                if self._parent is not None:
+                    self._roll_back_nested()
+                    connection = None  # the outer sandbox's
+                elif transaction is not None:
                     ended = not transaction.is_active
                     if not ended:
                         transaction.rollback()
@@ -349,10 +431,10 @@ class DatabaseSandbox:
                         connection.close()
                     if self._single and _tracking.busy.get(self._engine) is self:
                         del _tracking.busy[self._engine]
-                    if self._ledger is not None:
-                        self._ledger.cut_off()
+                    if self._joiner is not None:
+                        self._joiner.cut_off()
                     self._connection = self._transaction = self._tracker = None
-                    self._ledger = self._joined = None
+                    self._joiner = self._joined = None
                     for engine, saved_cls in reversed(self._bound_engines):
                         _joined.unjoin_engine(engine, saved_cls)
                     self._bound_engines.clear()
@@ -362,7 +444,7 @@ class DatabaseSandbox:
                     for maker, saved, _scoped in reversed(self._bound):
                         restore(maker, saved)
                     self._bound.clear()
-                    escapes = self._end_watch()
+                    escapes, from_source = self._end_watch()
                 finally:
                     clone, self._clone = self._clone, None
                     if clone is not None:
@@ -370,6 +452,32 @@ class DatabaseSandbox:
                         clone.drop()
         if ended:
             raise _tracking.outer_ended("DatabaseSandbox")
+        if from_source:
+            assert self._watch_source is not None
+            error = _escapes.source_escape_error("sandbox", self._watch_source, from_source)
+            if escapes:
+                assert self._watched is not None
+                add_note(error, str(_escapes.escape_error("sandbox", self._watched.url, escapes)))
+            raise error
         if escapes:
             assert self._watched is not None
             raise _escapes.escape_error("sandbox", self._watched.url, escapes)
+
+    def _unnest(self) -> None:
+        nesting, token, self._nest_token = self._nesting, self._nest_token, None
+        if nesting is not None:
+            nesting.outermost.pop(self, None)
+            if token is not None and nesting.current.get() is self:
+                try:
+                    nesting.current.reset(token)
+                except ValueError:  # stopped in another context than it started in
+                    nesting.current.set(self._parent)
+
+    def _roll_back_nested(self) -> None:
+        parent, self._parent = self._parent, None
+        name, self._savepoint = self._savepoint, None
+        assert parent is not None
+        if self in parent._children:
+            parent._children.remove(self)
+        if name is not None and parent._joiner is not None and parent._open:
+            parent._joiner.ledger.rollback(name)

@@ -74,7 +74,7 @@ class Tracker:
 
 def _after_begin(session: Session, transaction: Any, connection: Connection) -> None:
     # A connection joining a sandbox's (see _joined) belongs to that sandbox.
-    tracker = open_connections.get(getattr(connection, "_fk_root", connection))
+    tracker = getattr(connection, "_fk_tracker", None) or open_connections.get(connection)
     if tracker is None and open_engines:
         tracker = open_engines.get(connection.engine)
     if tracker is not None:

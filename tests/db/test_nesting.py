@@ -1,0 +1,115 @@
+"""Sandboxes nest: one opened on a TestDatabase while another of its sandboxes is open
+(same thread or task) runs inside it on a savepoint."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import create_engine, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from fixturekit._internal import context
+from fixturekit.db import SandboxError, TestDatabase
+
+from .conftest import User, count, names, users
+
+
+def test_a_nested_sandbox_sees_the_outer_data_and_rolls_back_its_own(db: TestDatabase) -> None:
+    with db.sandbox() as outer:
+        outer.shared_session.add(User(name="logged-in"))
+        outer.shared_session.commit()
+        for name in ("first", "second"):
+            with db.sandbox() as inner:
+                assert names(inner.connection) == ["logged-in"]
+                inner.shared_session.add(User(name=name))
+                inner.shared_session.commit()
+                assert names(inner.connection) == sorted(["logged-in", name])
+        assert names(outer.connection) == ["logged-in"]
+        assert outer.shared_session.scalars(select(User.name)).all() == ["logged-in"]
+    with db.engine.connect() as conn:
+        assert count(conn) == 0
+
+
+def test_three_levels_and_bound_engines(db: TestDatabase) -> None:
+    app_engine = create_engine(db.url, poolclass=NullPool)
+    SessionLocal = sessionmaker()
+    with db.sandbox() as module:
+        module.bind(app_engine)
+        with app_engine.begin() as conn:
+            conn.execute(insert(users).values(name="module"))
+        with db.sandbox() as klass:
+            klass.bind(SessionLocal)
+            with SessionLocal() as session:
+                session.add(User(name="class"))
+                session.commit()
+            with db.sandbox() as test:
+                test.bind(app_engine)
+                with Session(app_engine) as session:
+                    session.add(User(name="test"))
+                    session.commit()
+                assert names(test.connection) == ["class", "module", "test"]
+            assert names(klass.connection) == ["class", "module"]
+            with app_engine.connect() as conn:  # the outer binding is back
+                assert count(conn) == 2
+        assert names(module.connection) == ["module"]
+    assert "_connection_cls" not in vars(app_engine)
+    with db.engine.connect() as conn:
+        assert count(conn) == 0
+    app_engine.dispose()
+
+
+def test_the_innermost_shared_session_is_offered_to_factories(db: TestDatabase) -> None:
+    with db.sandbox() as outer:
+        with db.sandbox() as inner:
+            get = context.current_session.get()
+            assert get is not None
+            assert get() is inner.shared_session
+        get = context.current_session.get()
+        assert get is not None
+        assert get() is outer.shared_session
+
+
+def test_stopping_the_outer_sandbox_stops_the_nested_one_first(db: TestDatabase) -> None:
+    outer = db.sandbox().start()
+    inner = db.sandbox().start()
+    inner.shared_session.add(User(name="ada"))
+    inner.shared_session.flush()
+    outer.stop()
+    with pytest.raises(SandboxError, match="not open"):
+        inner.connection  # noqa: B018
+    inner.stop()  # already stopped: nothing to do
+    with db.engine.connect() as conn:
+        assert count(conn) == 0
+
+
+def test_a_sandbox_opened_from_another_thread_while_one_runs_is_explained(
+    db: TestDatabase,
+) -> None:
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            db.sandbox().start()
+        except BaseException as exc:
+            errors.append(exc)
+
+    with db.sandbox():
+        thread = threading.Thread(target=worker, name="worker-1")
+        thread.start()
+        thread.join()
+    assert len(errors) == 1
+    assert isinstance(errors[0], SandboxError)
+    assert "open in thread 'MainThread'" in str(errors[0])
+    assert "isolation='clone'" in str(errors[0])
+
+
+def test_a_clone_sandbox_never_nests(db: TestDatabase) -> None:
+    if db.backend in ("mysql", "mariadb") or db.memory:
+        pytest.skip("MySQL/MariaDB cannot clone; memory clones are covered elsewhere")
+    with db.sandbox() as outer:
+        outer.shared_session.add(User(name="outer"))
+        outer.shared_session.flush()
+        with db.sandbox(isolation="clone") as clone, clone.engine.connect() as conn:
+            assert count(conn) == 0
