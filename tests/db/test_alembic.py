@@ -228,3 +228,81 @@ def test_migrated(db_session):
     )
     result = inner_pytest.run()
     result.assert_outcomes(passed=1)
+
+
+APP_SETTINGS_ENV = """
+import os
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+config = context.config
+
+
+def run_migrations_online():
+    # The application's settings, not the URL alembic was given.
+    connectable = create_engine(os.environ["FK_APP_DATABASE_URL"], poolclass=pool.NullPool)
+    with connectable.connect() as connection:
+        context.configure(connection=connection, target_metadata=None)
+        with context.begin_transaction():
+            context.run_migrations()
+    connectable.dispose()
+
+
+run_migrations_online()
+"""
+
+COOKBOOK_ENV = """
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+config = context.config
+
+
+def run_migrations_online():
+    connection = config.attributes.get("connection")
+    if connection is None:
+        engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+        with engine.begin() as connection:
+            context.configure(connection=connection, target_metadata=None)
+            context.run_migrations()
+        return
+    context.configure(connection=connection, target_metadata=None)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations_online()
+"""
+
+
+def test_an_env_py_that_migrates_another_database_is_an_error(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fixturekit.db import UnsafeDatabaseError
+
+    (project / "migrations" / "env.py").write_text(APP_SETTINGS_ENV)
+    elsewhere = tmp_path / "app.db"
+    monkeypatch.setenv("FK_APP_DATABASE_URL", f"sqlite:///{elsewhere}")
+    db = TestDatabase("sqlite:///app.db", schema=Alembic(project / "alembic.ini"), keep=True)
+    with pytest.raises(UnsafeDatabaseError) as caught:
+        db.start()
+    message = str(caught.value)
+    assert "is not at r1 (its alembic_version holds nothing)" in message
+    assert str(project / "migrations" / "env.py") in message
+    assert 'connection = config.attributes.get("connection")' in message
+    assert 'url = config.get_main_option("sqlalchemy.url")' in message
+    assert elsewhere.exists()  # that is where the migrations went
+    assert db._url is not None
+    assert db._url.database is not None
+    assert not Path(db._url.database).exists()  # no half-built test database kept
+
+
+@pytest.mark.parametrize("url", BACKENDS)
+def test_an_env_py_on_the_shared_connection_migrates_the_test_database(
+    url: str, project: Path
+) -> None:
+    (project / "migrations" / "env.py").write_text(COOKBOOK_ENV)
+    with TestDatabase(url, schema=Alembic(project / "alembic.ini"), name=unique_name()) as db:
+        assert "users" in tables(db)
+        assert version(db) == "r1"

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.engine import URL
 
 from fixturekit._internal.checks import keywords
+from fixturekit.errors import UnsafeDatabaseError
 
 __all__ = ["Alembic"]
 
@@ -34,8 +35,11 @@ class Alembic:
     is ``Alembic()``, which reads ``alembic.ini`` in the current directory. The
     migrations run against the test database's URL (set as ``sqlalchemy.url``; your
     ``env.py`` should read it from the config, as the one ``alembic init`` writes does,
-    or use ``config.attributes["connection"]``), with the driver kind (sync or async)
-    of the URL you gave TestDatabase. keep=True reuses a kept database while the
+    or use ``config.attributes["connection"]``, a Connection on the test database, as
+    alembic's cookbook shares one), with the driver kind (sync or async) of the URL
+    you gave TestDatabase. After the upgrade the test database must be at
+    ``revision``: if ``env.py`` migrated another database, `UnsafeDatabaseError`
+    names it and shows the fix. keep=True reuses a kept database while the
     migrations' head revisions are unchanged.
     """
 
@@ -77,7 +81,9 @@ class Alembic:
         return f"alembic {self.revision} {' '.join(self.heads())}"
 
     def upgrade(self, url: URL, connection: Any = None) -> None:
-        """Run ``alembic upgrade <revision>`` against ``url``."""
+        """Run ``alembic upgrade <revision>`` against ``url`` (and ``connection``, a
+        Connection on it, shared as alembic's cookbook does), then check that the
+        database ``connection`` is on is at that revision."""
         command, _, _ = _alembic()
         config = self._config()
         rendered = url.render_as_string(hide_password=False)
@@ -85,3 +91,31 @@ class Alembic:
         if connection is not None:
             config.attributes["connection"] = connection
         command.upgrade(config, self.revision)
+        if connection is not None:
+            self._check_migrated(config, connection, url)
+
+    def _check_migrated(self, config: Any, connection: Any, url: URL) -> None:
+        from alembic.runtime.migration import MigrationContext
+
+        _, _, script_directory = _alembic()
+        script = script_directory.from_config(config)
+        if self.revision in ("head", "heads"):
+            wanted = set(script.get_heads())
+        else:
+            wanted = {rev.revision for rev in script.get_revisions(self.revision)}
+        current = set(MigrationContext.configure(connection).get_current_heads())
+        if current == wanted:
+            return
+        env = Path(script.dir) / "env.py"
+        raise UnsafeDatabaseError(
+            f"alembic upgrade {self.revision} ran, but the test database {url.database!r} "
+            f"is not at {', '.join(sorted(wanted)) or 'any revision'} (its alembic_version "
+            f"holds {', '.join(sorted(current)) or 'nothing'}): {env} migrated another "
+            "database, most likely one whose URL it builds from the application's "
+            "settings. Make env.py use the connection or the URL fixturekit hands it, in "
+            "run_migrations_online():\n\n"
+            '    connection = config.attributes.get("connection")\n'
+            '    url = config.get_main_option("sqlalchemy.url")\n\n'
+            "and migrate on `connection` when it is set (context.configure(connection="
+            "connection, ...)), else on an engine made from `url`"
+        )
