@@ -133,7 +133,7 @@ def test_clock_is_stopped_after_a_failing_test(inner_pytest: InnerPytest) -> Non
         (
             '@pytest.mark.clock("2024-01-01", tik=True)',
             "*@pytest.mark.clock('2024-01-01', tik=True) on *: unknown keyword 'tik'; "
-            "the marker takes start, tick, patch*",
+            "the marker takes start, tick, patch, loop*",
         ),
         (
             '@pytest.mark.fixturekit_clock("2024-01-01", "2024-02-01")',
@@ -415,3 +415,88 @@ def test_a_clock_fixture_overridden_in_conftest_drives_the_fakes(
         """
     )
     inner_pytest.run_inprocess().assert_outcomes(passed=1)
+
+
+LOOP_TESTS = """
+import asyncio
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+START = datetime(2024, 1, 1, tzinfo=timezone.utc)
+
+
+@pytest.mark.asyncio
+@pytest.mark.clock("2024-01-01", loop=True)
+async def test_sleeps_jump(clock):
+    await asyncio.sleep(3600)
+    assert datetime.now(timezone.utc) == START + timedelta(hours=1)
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(asyncio.Event().wait(), timeout=600)
+    assert clock.now() == START + timedelta(hours=1, minutes=10)
+
+
+@pytest.mark.asyncio
+@pytest.mark.clock("2024-01-01", loop=True)
+async def test_advance_fires_due_loop_callbacks(clock, queue):
+    fired = []
+    asyncio.get_running_loop().call_later(90, lambda: fired.append(clock.now()))
+    clock.advance(minutes=2)
+    assert fired == [START + timedelta(seconds=90)]
+    assert queue.clock is clock
+
+
+@pytest.mark.asyncio
+@pytest.mark.clock("2024-01-01")
+async def test_without_loop_the_loop_keeps_real_time(clock):
+    await asyncio.sleep(0.01)
+    assert clock.now() == START
+"""
+
+
+def test_the_marker_puts_an_async_tests_loop_on_the_clock(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(LOOP_TESTS)
+    inner_pytest.run_inprocess(plugins=["asyncio"]).assert_outcomes(passed=3)
+
+
+def test_loop_true_without_pytest_asyncio_is_a_clear_error(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.clock("2024-01-01", loop=True)
+        def test_plain(clock):
+            pass
+        """
+    )
+    result = inner_pytest.run_inprocess()
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*@pytest.mark.clock('2024-01-01', loop=True) on test_*::test_plain: loop=True "
+            "runs the async test's event loop on the clock through pytest-asyncio, which "
+            "is not installed or not active*"
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            "@pytest.mark.clock('2024-01-01', loop=True)\ndef test_x(clock):\n    pass\n",
+            "*loop=True is for async tests that pytest-asyncio runs*clock.run(...)*",
+        ),
+        (
+            "@pytest.mark.clock('2024-01-01', loop='yes')\ndef test_x(clock):\n    pass\n",
+            "*loop must be True or False, not 'yes'*",
+        ),
+    ],
+)
+def test_loop_true_on_a_test_pytest_asyncio_does_not_run_is_refused(
+    inner_pytest: InnerPytest, source: str, message: str
+) -> None:
+    inner_pytest.makepyfile("import pytest\n\n" + source)
+    result = inner_pytest.run_inprocess(plugins=["asyncio"])
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([message])

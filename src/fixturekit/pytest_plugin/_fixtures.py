@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from fixturekit.pytest_plugin._clock_loop import loop_problem, put_loop_on_the_clock
 from fixturekit.pytest_plugin._items import add_fixture, marked
 from fixturekit.pytest_plugin._options import CLOCK_MARKERS, freeze_time_setting, strict_setting
 from fixturekit.pytest_plugin._seed import attach_harness, call_failed, test_seed
@@ -37,7 +38,7 @@ __all__ = [
     "tokens",
 ]
 
-_CLOCK_KEYWORDS = ("start", "tick", "patch")
+_CLOCK_KEYWORDS = ("start", "tick", "patch", "loop")
 
 
 # --- the clock and its marker -----------------------------------------------------------
@@ -49,6 +50,9 @@ def start_clocks_for_markers(items: list[pytest.Item]) -> None:
     are left as they are."""
     for item in marked(items, CLOCK_MARKERS):
         add_fixture(item, "clock")
+        mark = _clock_marker(item)
+        if mark is not None and "loop" in mark.kwargs:
+            put_loop_on_the_clock(item, mark.kwargs["loop"])
 
 
 def _clock_marker(node: pytest.Item) -> pytest.Mark | None:
@@ -81,10 +85,13 @@ def clock_from_marker(node: pytest.Item) -> Clock:
     elif len(mark.args) > 1 or (mark.args and "start" in mark.kwargs):
         problem = "give one start time, e.g. @pytest.mark.clock('2024-01-01', tick=True)"
     else:
-        try:
-            return Clock(*mark.args, **mark.kwargs)
-        except (TypeError, ValueError) as exc:
-            problem = str(exc)
+        options = dict(mark.kwargs)
+        problem = loop_problem(node, options.pop("loop", False))
+        if problem is None:
+            try:
+                return Clock(*mark.args, **options)
+            except (TypeError, ValueError) as exc:
+                problem = str(exc)
     pytest.fail(f"{_describe(mark)} on {node.nodeid}: {problem}", pytrace=False)
 
 
