@@ -289,15 +289,16 @@ def _test_failed(case: Any) -> bool:
     return any(exc_info is not None for _, exc_info in errors)
 
 
+# Not hidden from tracebacks: under pytest this is the one frame between unittest's
+# (which pytest hides) and the harness's (hidden), so a strict fake's failure shows it
+# alone; with every frame hidden pytest would show them all.
 def _stop(case: Any, harness: Harness) -> None:
-    __tracebackhide__ = True
     if _test_failed(case):
         harness.skip_exit_checks()  # the test's own failure is what to read
     harness.stop()
 
 
 async def _astop(case: Any, harness: Harness) -> None:
-    __tracebackhide__ = True
     if _test_failed(case):
         harness.skip_exit_checks()
     await harness.__aexit__(None, None, None)

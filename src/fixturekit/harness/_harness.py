@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from fixturekit._internal.lifecycle import Lifecycle
 from fixturekit.clock import Clock
+from fixturekit.errors import StrictModeError
 from fixturekit.harness._fake import Fake, check_fake_name
 from fixturekit.harness._timeline import Timeline
 
@@ -149,7 +150,15 @@ class Harness(Lifecycle):
         if self._stack is None:
             raise RuntimeError("this Harness is not running; stop() follows start()")
         stack, self._stack = self._stack, None
-        stack.close()
+        try:
+            stack.close()
+        except StrictModeError as exc:
+            # Fakes' exit checks: their messages are what to read, not contextlib's frames.
+            chained: BaseException | None = exc
+            while isinstance(chained, StrictModeError):
+                chained.with_traceback(None)
+                chained = chained.__context__
+            raise exc  # from here: without the frames it came through
 
     def skip_exit_checks(self) -> None:
         """Every fake skips its exit checks when the harness stops this time (see

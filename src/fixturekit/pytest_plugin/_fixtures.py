@@ -140,6 +140,7 @@ def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
     alone. Its timeline is shown when the test fails. When the test itself failed, the
     fakes' exit checks (strict mode) are skipped, so the report shows that failure alone.
     """
+    __tracebackhide__ = True  # a strict fake's failure at teardown leads the report
     from fixturekit.clock import Clock
     from fixturekit.harness import Harness
 

@@ -106,8 +106,8 @@ def register_fake(fake_cls: type[Fake], *, name: str | None = None) -> Any:
                 f"name = 'sms', or write register_fake({fake_cls.__qualname__}, name='sms')"
             )
         name = fake_cls.name
-    _refuse_own(name, "register_fake()")
     check_fake_name(name, "register_fake()'s fixture name")
+    _refuse_own(name, "register_fake()")
 
     def make(request: pytest.FixtureRequest) -> Fake:
         fake = fake_cls()
