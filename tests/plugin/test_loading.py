@@ -117,12 +117,14 @@ def test_the_plugin_package_exposes_its_public_names() -> None:
     assert all(callable(getattr(plugin, name)) for name in plugin.__all__)
 
 
+#: Lists fixturekit's plugins that implement hooks (a module of fixtures alone has none).
 REPORT_PLUGINS = """
 def pytest_sessionfinish(session):
     names = sorted(
         name
-        for name, _ in session.config.pluginmanager.list_name_plugin()
+        for name, plugin in session.config.pluginmanager.list_name_plugin()
         if name and name.startswith("fixturekit-")
+        and any(attribute.startswith("pytest_") for attribute in dir(plugin))
     )
     print("\\nPLUGINS", " ".join(names))
 """

@@ -82,6 +82,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
         if not config.pluginmanager.is_registered(_async_database):
             config.pluginmanager.register(_async_database, "fixturekit-asyncio")
+    else:
+        # Without it, asking for them says what to install rather than "not found".
+        from fixturekit.pytest_plugin import _async_missing
+
+        if not config.pluginmanager.is_registered(_async_missing):
+            config.pluginmanager.register(_async_missing, "fixturekit-asyncio-missing")
 
 
 @pytest.hookimpl(trylast=True)
