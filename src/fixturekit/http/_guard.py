@@ -5,19 +5,28 @@ imports only the standard library and fixturekit's core (and ``fixturekit.http``
 the HTTP fake lazily), so the pytest plugin can turn the guard on for every test without
 loading httpx or respx.
 
-While a guard is active, three entry points of the `socket` module check where they
-are going: ``socket.socket.connect`` / ``connect_ex`` / ``sendto`` (every TCP and UDP
-client: ``create_connection``, ``http.client``, ``urllib``, urllib3/requests, httpcore
-and so httpx, asyncio's selector loop) and ``socket.getaddrinfo`` (a name that may not
-be reached is refused before any DNS query leaves the machine, and the error names it
-rather than an address). Unix sockets, ``socketpair`` (asyncio's self-pipe) and
-servers (``bind``/``listen``/``accept``) are never touched.
+While a guard is active, the entry points of the `socket` module check where they
+are going: ``socket.socket.connect`` / ``connect_ex`` / ``sendto`` / ``sendmsg`` (every
+TCP and UDP client: ``create_connection``, ``http.client``, ``urllib``, urllib3/requests,
+httpcore and so httpx, asyncio's selector loop) and the resolver functions
+(``getaddrinfo``, ``gethostbyname``, ``gethostbyname_ex``, ``gethostbyaddr``,
+``getnameinfo``, ``getfqdn``, in `socket` and in `_socket`): a name that may not be
+reached is refused before any DNS query leaves the machine, and the error names it
+rather than an address. Names under ``.localhost`` resolve to loopback without asking
+the resolver. Unix sockets, ``socketpair`` (asyncio's self-pipe) and servers
+(``bind``/``listen``/``accept``) are never touched. When anyio is loaded (httpx's async
+client), ``anyio.connect_tcp`` re-raises a refusal as the `NetworkBlocked` itself
+rather than anyio's "All connection attempts failed".
 """
 
 from __future__ import annotations
 
+import _socket
+import contextlib
+import importlib
 import ipaddress
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -167,10 +176,11 @@ _state_lock = threading.RLock()
 _active: list[NetworkGuard] = []
 _saved: dict[str, tuple[bool, Any]] = {}
 
-_real_getaddrinfo: Callable[..., Any] = socket.getaddrinfo
-_real_connect: Callable[..., Any] = socket.socket.connect
-_real_connect_ex: Callable[..., Any] = socket.socket.connect_ex
-_real_sendto: Callable[..., Any] = socket.socket.sendto
+#: What each patch calls through to, captured when the first guard starts.
+_real: dict[str, Callable[..., Any]] = {}
+
+#: The loopback answers for a name under ``.localhost`` (RFC 6761), per address family.
+_LOOPBACK_ANSWERS = ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1"))
 
 
 def _current() -> NetworkGuard | None:
@@ -182,6 +192,7 @@ def _blocked(guard: NetworkGuard, host: str, port: int | None, via: str) -> Netw
     record = BlockedConnection(host, port, via)
     with guard._lock:
         guard._blocked.append(record)
+    _patch_anyio()  # from now on anyio's async connects show this error, not a summary
     return NetworkBlocked(host, port, guard.allow, via)
 
 
@@ -211,63 +222,249 @@ def _check_socket(sock: socket.socket, address: object, via: str) -> None:
 
 def _guarded_connect(self: socket.socket, address: Any) -> None:
     _check_socket(self, address, "socket.connect")
-    _real_connect(self, address)
+    _real["connect"](self, address)
 
 
 def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
     _check_socket(self, address, "socket.connect_ex")
-    result: int = _real_connect_ex(self, address)
+    result: int = _real["connect_ex"](self, address)
     return result
 
 
 def _guarded_sendto(self: socket.socket, data: Any, *args: Any) -> int:
     if args:
         _check_socket(self, args[-1], "socket.sendto")
-    result: int = _real_sendto(self, data, *args)
+    result: int = _real["sendto"](self, data, *args)
     return result
 
 
-def _guarded_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-    guard = _current()
-    if guard is None or host is None:
-        return _real_getaddrinfo(host, port, *args, **kwargs)
-    name = host.decode("idna") if isinstance(host, bytes) else str(host)
-    normalised = _normalise_host(name)
+def _guarded_sendmsg(self: socket.socket, buffers: Any, *args: Any) -> int:
+    if len(args) >= 3 and args[2] is not None:  # (ancdata, flags, address)
+        _check_socket(self, args[2], "socket.sendmsg")
+    result: int = _real["sendmsg"](self, buffers, *args)
+    return result
+
+
+def _host_name(host: Any) -> str:
+    if isinstance(host, (bytes, bytearray)):
+        return bytes(host).decode("idna")
+    return str(host)
+
+
+def _port_number(port: Any) -> int | None:
+    if isinstance(port, int):
+        return port
+    if isinstance(port, (str, bytes)) and port.isdigit():
+        return int(port)
+    return None
+
+
+def _check_name(guard: NetworkGuard, host: Any, port: Any, via: str) -> str:
+    """Refuse a name or address the guard does not allow; return it normalised."""
+    normalised = _normalise_host(_host_name(host))
     if not guard._allowed.allows(normalised):
-        number: int | None = None
-        if isinstance(port, int):
-            number = port
-        elif isinstance(port, (str, bytes)) and port.isdigit():
-            number = int(port)
-        raise _blocked(guard, normalised, number, "socket.getaddrinfo")
-    infos = _real_getaddrinfo(host, port, *args, **kwargs)
-    if _as_address(normalised) is None:
-        guard._allowed.learn(infos)
+        raise _blocked(guard, normalised, _port_number(port), via)
+    return normalised
+
+
+def _is_dot_localhost(name: str) -> bool:
+    return name.endswith(".localhost")
+
+
+def _loopback_infos(key: str, port: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """getaddrinfo's answer for a ``*.localhost`` name, from numeric loopback addresses."""
+    family = kwargs.get("family", args[0] if args else 0)
+    infos: list[Any] = []
+    for answer_family, address in _LOOPBACK_ANSWERS:
+        if family not in (0, socket.AF_UNSPEC, answer_family):
+            continue
+        try:
+            infos.extend(_real[key](address, port, *args, **kwargs))
+        except OSError:
+            continue  # no IPv6 on this machine, say
+    if not infos:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
     return infos
 
 
+def _make_getaddrinfo(key: str, via: str) -> Callable[..., Any]:
+    def guarded_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        guard = _current()
+        if guard is None or host is None:
+            return _real[key](host, port, *args, **kwargs)
+        normalised = _check_name(guard, host, port, via)
+        if _is_dot_localhost(normalised):
+            infos = _loopback_infos(key, port, args, kwargs)
+        else:
+            infos = _real[key](host, port, *args, **kwargs)
+        if _as_address(normalised) is None:
+            guard._allowed.learn(infos)
+        return infos
+
+    return guarded_getaddrinfo
+
+
+def _make_gethostbyname(key: str, via: str) -> Callable[..., Any]:
+    def guarded_gethostbyname(host: Any) -> Any:
+        guard = _current()
+        if guard is None:
+            return _real[key](host)
+        name = _check_name(guard, host, None, via)
+        if _is_dot_localhost(name):
+            return "127.0.0.1"
+        address: str = _real[key](host)
+        guard._allowed.learn([(0, 0, 0, "", (address, 0))])
+        return address
+
+    return guarded_gethostbyname
+
+
+def _make_gethostbyname_ex(key: str, via: str) -> Callable[..., Any]:
+    def guarded_gethostbyname_ex(host: Any) -> Any:
+        guard = _current()
+        if guard is None:
+            return _real[key](host)
+        name = _check_name(guard, host, None, via)
+        if _is_dot_localhost(name):
+            return name, [], ["127.0.0.1"]
+        answer = _real[key](host)
+        guard._allowed.learn([(0, 0, 0, "", (address, 0)) for address in answer[2]])
+        return answer
+
+    return guarded_gethostbyname_ex
+
+
+def _make_gethostbyaddr(key: str, via: str) -> Callable[..., Any]:
+    def guarded_gethostbyaddr(host: Any) -> Any:
+        guard = _current()
+        if guard is not None:
+            _check_name(guard, host, None, via)
+        return _real[key](host)
+
+    return guarded_gethostbyaddr
+
+
+def _make_getnameinfo(key: str, via: str) -> Callable[..., Any]:
+    def guarded_getnameinfo(sockaddr: Any, flags: int, /) -> Any:
+        guard = _current()
+        numeric = isinstance(flags, int) and flags & socket.NI_NUMERICHOST
+        if guard is not None and not numeric and isinstance(sockaddr, tuple) and sockaddr:
+            _check_name(guard, sockaddr[0], sockaddr[1] if len(sockaddr) > 1 else None, via)
+        return _real[key](sockaddr, flags)
+
+    return guarded_getnameinfo
+
+
+def _guarded_getfqdn(name: str = "") -> str:
+    guard = _current()
+    if guard is None:
+        return str(_real["getfqdn"](name))
+    name = name.strip()
+    if not name or name in ("0.0.0.0", "::"):
+        # The machine's own name (smtplib's EHLO asks for it): answered without a lookup.
+        own = socket.gethostname()
+        return str(_real["getfqdn"](own)) if guard._allowed.allows(own) else own
+    try:
+        _check_name(guard, name, None, "socket.getfqdn")
+    except NetworkBlocked:
+        return name  # getfqdn never raises: a failed lookup answers with the name itself
+    return str(_real["getfqdn"](name))
+
+
+def _resolvers(module: Any, prefix: str) -> dict[str, tuple[Any, str, Any]]:
+    """The patches of one resolver module (`socket` or `_socket`), keyed for `_real`."""
+    patches: dict[str, tuple[Any, str, Any]] = {}
+    makers = {
+        "getaddrinfo": _make_getaddrinfo,
+        "gethostbyname": _make_gethostbyname,
+        "gethostbyname_ex": _make_gethostbyname_ex,
+        "gethostbyaddr": _make_gethostbyaddr,
+        "getnameinfo": _make_getnameinfo,
+    }
+    for attribute, make in makers.items():
+        key = f"{prefix}{attribute}"
+        patches[key] = (module, attribute, make(key, f"{module.__name__}.{attribute}"))
+    return patches
+
+
 _PATCHES: dict[str, tuple[Any, str, Any]] = {
-    "getaddrinfo": (socket, "getaddrinfo", _guarded_getaddrinfo),
+    **_resolvers(socket, ""),
+    **_resolvers(_socket, "_socket."),
+    "getfqdn": (socket, "getfqdn", _guarded_getfqdn),
     "connect": (socket.socket, "connect", _guarded_connect),
     "connect_ex": (socket.socket, "connect_ex", _guarded_connect_ex),
     "sendto": (socket.socket, "sendto", _guarded_sendto),
+    "sendmsg": (socket.socket, "sendmsg", _guarded_sendmsg),
 }
+
+# --- anyio: its connect_tcp sums refusals up as "All connection attempts failed" ---------
+
+_anyio_saved: list[Any] = []
+
+
+def _refusal_in(error: BaseException | None) -> NetworkBlocked | None:
+    """The guard's refusal behind an anyio connection failure, if there is one."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, NetworkBlocked):
+            return current
+        pending.extend(getattr(current, "exceptions", ()))
+        pending.append(current.__cause__)
+    return None
+
+
+def _patch_anyio() -> None:
+    """Wrap ``anyio.connect_tcp`` (which httpcore calls) so a refusal reaches the user."""
+    anyio: Any = sys.modules.get("anyio")
+    if anyio is None or _anyio_saved:
+        return
+    real = getattr(anyio, "connect_tcp", None)
+    if real is None:
+        return
+
+    async def connect_tcp(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await real(*args, **kwargs)
+        except OSError as error:
+            refusal = _refusal_in(error.__cause__)
+            if refusal is None:
+                raise
+            raise NetworkBlocked(
+                refusal.host, refusal.port, refusal.allowed, refusal.via
+            ) from error
+
+    _anyio_saved.append((anyio, real, connect_tcp))
+    anyio.connect_tcp = connect_tcp
+
+
+def _unpatch_anyio() -> None:
+    while _anyio_saved:
+        anyio, real, wrapper = _anyio_saved.pop()
+        if getattr(anyio, "connect_tcp", None) is wrapper:
+            anyio.connect_tcp = real
 
 
 def _install() -> None:
-    global _real_getaddrinfo, _real_connect, _real_connect_ex, _real_sendto
     # What is there now is what we call through to (another tool may have patched first).
-    _real_getaddrinfo = socket.getaddrinfo
-    _real_connect = socket.socket.connect
-    _real_connect_ex = socket.socket.connect_ex
-    _real_sendto = socket.socket.sendto
     for key, (owner, attribute, replacement) in _PATCHES.items():
         namespace = vars(owner)
         _saved[key] = (attribute in namespace, namespace.get(attribute))
+        _real[key] = getattr(owner, attribute)
         setattr(owner, attribute, replacement)
+    if "httpcore" in sys.modules and "anyio" not in sys.modules:
+        # httpx is loaded: its async client will connect through anyio
+        with contextlib.suppress(ImportError):
+            importlib.import_module("anyio")
+    _patch_anyio()
 
 
 def _uninstall() -> None:
+    _unpatch_anyio()
     for key, (owner, attribute, replacement) in _PATCHES.items():
         had, previous = _saved.pop(key)
         if getattr(owner, attribute) is not replacement:
