@@ -35,6 +35,9 @@ __all__ = ["Clock", "TimeLike", "Timer", "install"]
 TimeLike = str | datetime | date | int | float
 
 _ZERO = timedelta(0)
+_UTC = timezone.utc
+#: Strings already turned into times (tests start clocks at the same few moments).
+_PARSED: dict[str, datetime] = {}
 
 
 def install() -> None:
@@ -59,10 +62,12 @@ def to_utc(value: object, what: str) -> datetime:
     if isinstance(value, bool):
         raise TypeError(f"{what} must be {_describe_types()}, not a bool ({value!r})")
     if isinstance(value, datetime):
-        result = value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-        if result.utcoffset() is None:
-            result = result.replace(tzinfo=timezone.utc)
-        result = result.astimezone(timezone.utc)
+        if value.tzinfo is _UTC and type(value) is datetime:
+            return value
+        result = value
+        if value.tzinfo is not None and value.utcoffset() is not None:
+            result = value.astimezone(_UTC)
+        # Positional arguments: this runs on every Clock(...) and keyword ones cost more.
         return datetime(
             result.year,
             result.month,
@@ -71,7 +76,7 @@ def to_utc(value: object, what: str) -> datetime:
             result.minute,
             result.second,
             result.microsecond,
-            tzinfo=timezone.utc,
+            _UTC,
         )
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
@@ -81,7 +86,12 @@ def to_utc(value: object, what: str) -> datetime:
         except (OverflowError, OSError, ValueError) as exc:
             raise ValueError(f"{what} {value!r} is not a usable POSIX timestamp: {exc}") from None
     if isinstance(value, str):
-        return to_utc(_parse(value, what), what)
+        known = _PARSED.get(value)
+        if known is None:
+            known = to_utc(_parse(value, what), what)
+            if len(_PARSED) < 256:
+                _PARSED[value] = known
+        return known
     raise TypeError(f"{what} must be {_describe_types()}, not {type(value).__name__} ({value!r})")
 
 

@@ -117,34 +117,40 @@ def deactivate(clock: object) -> None:
 # last real value, and real time before the last frozen one.
 
 _uuid_generator: Any = None
+# The uuid module's namespace and its "last timestamp" guards, found at install (a
+# failed attribute lookup on a module costs microseconds; a dict lookup does not).
+_uuid_namespace: dict[str, Any] = {}
+_uuid_guards: tuple[str, ...] = ()
+
+
+def _find_uuid() -> None:
+    global _uuid_namespace, _uuid_guards
+    import uuid
+
+    _uuid_namespace = uuid.__dict__
+    # _last_timestamp_v7 is Python 3.14's uuid7 guard.
+    names = ("_last_timestamp", "_last_timestamp_v7")
+    _uuid_guards = tuple(name for name in names if name in _uuid_namespace)
 
 
 def _uuid_to_clock() -> None:
     global _uuid_generator
-    module = sys.modules.get("uuid")
-    if module is None:
-        return
-    _uuid_generator = getattr(module, "_generate_time_safe", None)
-    setattr(module, "_generate_time_safe", None)  # noqa: B010
-    _forget_uuid_timestamps(module)
+    namespace = _uuid_namespace
+    if "_generate_time_safe" in namespace:
+        _uuid_generator = namespace["_generate_time_safe"]
+        namespace["_generate_time_safe"] = None
+    for name in _uuid_guards:
+        namespace[name] = None
 
 
 def _uuid_to_real() -> None:
     global _uuid_generator
-    module = sys.modules.get("uuid")
-    if module is None:
-        return
+    namespace = _uuid_namespace
     if _uuid_generator is not None:
-        setattr(module, "_generate_time_safe", _uuid_generator)  # noqa: B010
+        namespace["_generate_time_safe"] = _uuid_generator
         _uuid_generator = None
-    _forget_uuid_timestamps(module)
-
-
-def _forget_uuid_timestamps(module: Any) -> None:
-    if hasattr(module, "_last_timestamp"):
-        module._last_timestamp = None
-    if hasattr(module, "_last_timestamp_v7"):  # Python 3.14's uuid7
-        module._last_timestamp_v7 = None
+    for name in _uuid_guards:
+        namespace[name] = None
 
 
 def installed() -> bool:
@@ -356,7 +362,7 @@ def install(ignore: tuple[str, ...] = DEFAULT_IGNORE) -> None:
         return
     stale = _capture_reals()
     _load_time_machine_first()
-    import uuid  # noqa: F401 - imported now so that clocks can steer uuid1()
+    _find_uuid()
 
     _set_type_attr(_RealDatetime, "now", classmethod(_fake_now))
     _set_type_attr(_RealDatetime, "utcnow", classmethod(_fake_utcnow))
