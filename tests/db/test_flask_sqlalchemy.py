@@ -137,3 +137,39 @@ def test_bind_db_before_init_app_says_what_to_do(db: TestDatabase) -> None:
     fdb = flask_sqlalchemy.SQLAlchemy()
     with db.sandbox() as sandbox, pytest.raises(TypeError, match=r"db\.init_app\(app\)"):
         sandbox.bind(fdb)
+
+
+def test_a_unittest_suite_binds_db_through_database_bind(
+    db: TestDatabase, app_and_db: tuple[Any, Any]
+) -> None:
+    import unittest
+
+    from fixturekit.testcase import HarnessTestCase
+
+    app, fdb = app_and_db
+
+    class SignupTests(HarnessTestCase):
+        database = db
+        database_bind = (fdb,)
+
+        def test_signup_then_query_the_sandboxs_session(self) -> None:
+            with app.app_context():
+                fdb.session.add(User(name="ada"))
+                fdb.session.commit()
+            assert self.db_session.scalars(select(User.name)).all() == ["ada"]
+
+        def test_next_test_starts_empty(self) -> None:
+            assert self.db_session.scalars(select(User)).all() == []
+
+    from fixturekit.db._testcase import _stop_process_databases
+
+    result = unittest.TestResult()
+    try:
+        unittest.defaultTestLoader.loadTestsFromTestCase(SignupTests).run(result)
+    finally:
+        _stop_process_databases()  # leaves the module's database running (joined)
+    assert db.running
+    assert [text for _, text in result.errors + result.failures] == []
+    assert result.testsRun == 2
+    with db.engine.connect() as conn:
+        assert count(conn) == 0

@@ -68,8 +68,9 @@ def _binds(cls: type[Any]) -> tuple[Any, ...]:
     makers = cls.database_bind
     if not isinstance(makers, (list, tuple)):
         raise TypeError(
-            f"{cls.__qualname__}.database_bind must be a tuple of sessionmakers (or "
-            f"scoped_session / async_sessionmaker), such as (SessionLocal,), not {makers!r}"
+            f"{cls.__qualname__}.database_bind must be a tuple of sessionmakers, engines "
+            "or anything else sandbox.bind() takes (scoped_session, Flask-SQLAlchemy's db, "
+            f"async ones for async tests), such as (SessionLocal,) or (db,), not {makers!r}"
         )
     return tuple(makers)
 
