@@ -247,10 +247,10 @@ def test_requests_without_a_test_key_are_refused_with_401(api_base: str) -> None
 
 
 def test_unknown_urls_answer_404_in_stripes_error_shape(api_base: str) -> None:
-    status, body = _request(api_base + "/v1/subscriptions")
+    status, body = _request(api_base + "/v1/payouts")
     assert status == 404
     assert body["error"]["type"] == "invalid_request_error"
-    assert "Unrecognized request URL (GET: /v1/subscriptions)" in body["error"]["message"]
+    assert "Unrecognized request URL (GET: /v1/payouts)" in body["error"]["message"]
 
 
 def test_form_encoding_with_nested_metadata_and_arrays_is_understood(

@@ -44,6 +44,9 @@ _EXPANDABLE = frozenset(
         "balance_transaction",
         "setup_intent",
         "product",
+        "latest_invoice",
+        "subscription",
+        "invoice",
     }
 )
 
@@ -266,8 +269,8 @@ class _StripeHandler(LoopbackHandler):
             InvalidRequestError(
                 f"{verb} ({method}: {path}). The fake payments API serves customers, "
                 "payment_methods, payment_intents, setup_intents, charges, refunds, "
-                "disputes, balance_transactions, products, prices, checkout/sessions and "
-                "events.",
+                "disputes, balance_transactions, products, prices, checkout/sessions, "
+                "subscriptions, invoices and events.",
                 http_status=404,
             )
         )

@@ -362,6 +362,11 @@ class Charging(PaymentMethods, Disputes):
             self._emit("charge.succeeded", charge, f"{charge['id']} {amount} captured")
             self._emit("payment_intent.succeeded", intent, f"{intent['id']} {amount}")
             self._maybe_dispute(charge)
+            self._intent_paid(intent)
+
+    def _intent_paid(self, intent: dict[str, Any]) -> None:
+        """Called once a payment intent succeeded with its charge captured: what it pays
+        for (an invoice, see `Invoices`) is paid too."""
 
     def _expire_authorization(self, generation: int, ident: str) -> None:
         with self._lock:

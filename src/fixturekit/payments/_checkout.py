@@ -15,6 +15,7 @@ from fixturekit.payments._customers import Customers
 from fixturekit.payments._intents import PaymentIntents
 from fixturekit.payments._params import invalid, merge_metadata
 from fixturekit.payments._setup_intents import SetupIntents
+from fixturekit.payments._subscription_changes import SubscriptionChanges
 
 __all__ = ["Checkout"]
 
@@ -27,7 +28,7 @@ _INTENT_DATA = frozenset(
 )  # fmt: skip
 
 
-class Checkout(PaymentIntents, SetupIntents, Customers, Catalog):
+class Checkout(SubscriptionChanges, PaymentIntents, SetupIntents, Customers, Catalog):
     """The handlers of ``/v1/checkout/sessions`` and the customer's side of the page."""
 
     def _op_create_checkout_session(

@@ -2,10 +2,10 @@
 
 The resources live in their own modules (customers, payment methods, payment intents
 and their confirmation, setup intents, charges, refunds, products and prices,
-Checkout, search, webhooks), each operation is one row of
+Checkout, subscriptions, invoices, search, webhooks), each operation is one row of
 `fixturekit.payments._operations`; the Python methods that run them sit in
-`_calls`, `_intent_calls` and `_shop_calls`; this module holds the rest of the public
-surface.
+`_calls`, `_intent_calls`, `_shop_calls` and `_billing_calls`; this module holds the
+rest of the public surface.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from fixturekit._internal.matching import Recordings
 from fixturekit.clock import Clock
 from fixturekit.harness import Timeline
 from fixturekit.payments._api import StripeAPIServer
+from fixturekit.payments._billing_calls import BillingCalls
 from fixturekit.payments._charges import Charges
 from fixturekit.payments._checkout import Checkout
 from fixturekit.payments._core import FAILURES, Failure
@@ -47,6 +48,7 @@ __all__ = ["FakePayments"]
 
 
 class FakePayments(
+    BillingCalls,
     ShopCalls,
     IntentCalls,
     Checkout,
@@ -55,8 +57,9 @@ class FakePayments(
     Webhooks,
 ):
     """A stateful, in-memory Stripe: customers, payment methods, payment and setup
-    intents, charges, refunds, products, prices, Checkout Sessions (payment mode) and
-    events, reachable directly or over HTTP with the official SDK.
+    intents, charges, refunds, products, prices, Checkout Sessions, subscriptions and
+    invoices billed on the clock, and events, reachable directly or over HTTP with the
+    official SDK.
 
     ```python
     payments = FakePayments()
@@ -165,7 +168,8 @@ class FakePayments(
 
     def retrieve(self, id: str) -> PaymentsObject:
         """The current state of any object by id (``cus_``, ``pm_``, ``pi_``, ``seti_``,
-        ``ch_``, ``re_``, ``dp_``, ``txn_``, ``prod_``, ``price_``, ``cs_``, ``evt_``); an unknown
+        ``ch_``, ``re_``, ``dp_``, ``txn_``, ``prod_``, ``price_``, ``cs_``, ``sub_``, ``in_``,
+        ``evt_``); an unknown
         id raises Stripe's "No such ..." error."""
         return perform(self, CALLS["retrieve"], id, {})[0]
 

@@ -26,6 +26,7 @@ __all__ = [
     "PAYMENT_METHOD_DATA",
     "PAYMENT_METHOD_OPTIONS",
     "SHIPPING",
+    "TRIAL_END",
     "in_range",
 ]
 
@@ -187,6 +188,15 @@ def in_range(value: Any, bounds: Mapping[str, int]) -> bool:
     return isinstance(value, int) and all(tests[op](value, bound) for op, bound in bounds.items())
 
 
+def _trial_end(value: object, param: str) -> int | str:
+    """A timestamp, or ``"now"``."""
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    if value == "now" or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise invalid(f"Invalid {param}: must be 'now' or a Unix timestamp, not {value!r}", param)
+
+
 AUTOMATIC_PAYMENT_METHODS = Check("hash", _automatic_payment_methods)
 PAYMENT_METHOD_DATA = Check("hash", _payment_method_data)
 PAYMENT_METHOD_OPTIONS = Check("hash", _payment_method_options)
@@ -194,3 +204,4 @@ OFF_SESSION = Check("raw", _off_session)
 SHIPPING = Check("metadata", _shipping)
 CREATED = Check("raw", _created)
 FLAG = Check("raw", _flag)
+TRIAL_END = Check("raw", _trial_end)

@@ -26,6 +26,9 @@ PREFIXES = {
     "prod": "product",
     "price": "price",
     "cs": "checkout.session",
+    "sub": "subscription",
+    "si": "subscription_item",
+    "in": "invoice",
 }
 
 

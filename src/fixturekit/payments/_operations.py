@@ -32,9 +32,11 @@ from fixturekit.payments._hashes import (
     PAYMENT_METHOD_DATA,
     PAYMENT_METHOD_OPTIONS,
     SHIPPING,
+    TRIAL_END,
     in_range,
 )
 from fixturekit.payments._intents import CAPTURE_METHODS, PaymentIntents
+from fixturekit.payments._invoices import Invoices
 from fixturekit.payments._objects import PaymentsObject
 from fixturekit.payments._params import (
     BILLING_DETAILS,
@@ -64,6 +66,8 @@ from fixturekit.payments._payment_methods import PaymentMethods
 from fixturekit.payments._refunds import REFUND_REASONS, Refunds
 from fixturekit.payments._search import search
 from fixturekit.payments._setup_intents import SETUP_CANCELLATION_REASONS, SetupIntents
+from fixturekit.payments._subscription_changes import SUBSCRIPTION_STATUSES, SubscriptionChanges
+from fixturekit.payments._subscriptions import PAYMENT_BEHAVIORS, Subscriptions
 
 __all__ = ["CALLS", "CHARGING", "NAMES", "OPERATIONS", "Operation", "perform"]
 
@@ -289,6 +293,11 @@ _PAYMENT_METHOD_OPTIONS = Param("payment_method_options", PAYMENT_METHOD_OPTIONS
 _SETUP_FUTURE_USAGE = Param("setup_future_usage", one_of("on_session", "off_session"))
 _SHIPPING = Param("shipping", SHIPPING)
 _TAX_BEHAVIOR = Param("tax_behavior", one_of("exclusive", "inclusive", "unspecified"))
+_ITEMS = Check("list", _hashes)
+_TRIAL_END = Param("trial_end", TRIAL_END)
+_PRORATION = Param("proration_behavior", one_of("create_prorations", "none", "always_invoice"))
+_PAYMENT_BEHAVIOR = Param("payment_behavior", one_of(*PAYMENT_BEHAVIORS))
+_AUTOMATIC_ONLY = "The fake charges invoices automatically: collection_method={value!r} is left out"
 _CARD_ONLY = "Invalid type: the fake supports payment methods of type 'card', not {value!r}"
 
 # --- the table ------------------------------------------------------------------------------
@@ -511,6 +520,7 @@ OPERATIONS: tuple[Operation, ...] = (
         Param("submit_type", one_of("auto", "book", "donate", "pay", "subscribe")),
         Param("billing_address_collection", one_of("auto", "required")),
         Param("allow_promotion_codes", BOOLEAN),
+        Param("subscription_data", Check("hash", _hash)),
     ),
     _list(
         "/v1/checkout/sessions", "checkout.session", *_str("customer", "payment_intent"),
@@ -529,6 +539,44 @@ OPERATIONS: tuple[Operation, ...] = (
         "complete_checkout_session", "checkout.session",
         Checkout._op_complete_checkout_session, Param("payment_method", REFERENCE, required=True),
         *_str("email", "name"), Param("authenticate", BOOLEAN), charges=True,
+    ),
+    # subscriptions and invoices
+    _row(
+        "create_subscription", "POST /v1/subscriptions", "subscription",
+        Subscriptions._op_create_subscription, Param("customer", REFERENCE, required=True),
+        Param("items", _ITEMS, required=True), Param("default_payment_method", REFERENCE),
+        Param("trial_period_days", INTEGER), _TRIAL_END, Param("cancel_at_period_end", BOOLEAN),
+        _PAYMENT_BEHAVIOR, _METADATA, Param("description", STRING), _PRORATION,
+        Param("collection_method", one_of("charge_automatically", message=_AUTOMATIC_ONLY)),
+        Param("off_session", BOOLEAN), charges=True,
+    ),
+    Operation(
+        "list", "GET", "/v1/subscriptions", "subscription",
+        SubscriptionChanges._op_list_subscriptions,
+        (*_PAGE, Param("created", CREATED), Param("status", one_of(*SUBSCRIPTION_STATUSES)),
+         *_str("customer", "price")), python=False,
+    ),
+    _retrieve("/v1/subscriptions/{id}", "subscription"),
+    _row(
+        "update_subscription", "POST /v1/subscriptions/{id}", "subscription",
+        SubscriptionChanges._op_update_subscription, Param("items", _ITEMS),
+        Param("default_payment_method", REFERENCE), Param("cancel_at_period_end", BOOLEAN),
+        _TRIAL_END, _METADATA, Param("description", STRING), _PRORATION, _PAYMENT_BEHAVIOR,
+        Param("off_session", BOOLEAN), charges=True,
+    ),
+    _row(
+        "cancel_subscription", "DELETE /v1/subscriptions/{id}", "subscription",
+        SubscriptionChanges._op_cancel_subscription, Param("invoice_now", BOOLEAN),
+        Param("prorate", BOOLEAN), Param("cancellation_details", Check("hash", _hash)),
+    ),
+    _list(
+        "/v1/invoices", "invoice", *_str("customer", "subscription"),
+        Param("status", one_of("draft", "open", "paid", "uncollectible", "void")),
+    ),
+    _retrieve("/v1/invoices/{id}", "invoice"),
+    _row(
+        "pay_invoice", "POST /v1/invoices/{id}/pay", "invoice", Invoices._op_pay_invoice,
+        _PAYMENT_METHOD, Param("off_session", BOOLEAN), charges=True,
     ),
     # events
     _list("/v1/events", "event", Param("type", STRING), Param("types", STRINGS)),

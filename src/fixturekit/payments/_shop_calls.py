@@ -115,6 +115,7 @@ class ShopCalls(ResourceCalls):
         submit_type: str | None = None,
         billing_address_collection: str | None = None,
         allow_promotion_codes: bool | None = None,
+        subscription_data: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> PaymentsObject:
         """Create an ``open`` Checkout Session in ``payment`` mode from ``line_items``
