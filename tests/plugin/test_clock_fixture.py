@@ -133,7 +133,7 @@ def test_clock_is_stopped_after_a_failing_test(inner_pytest: InnerPytest) -> Non
         (
             '@pytest.mark.clock("2024-01-01", tik=True)',
             "*@pytest.mark.clock('2024-01-01', tik=True) on *: unknown keyword 'tik'; "
-            "the marker takes start, tick, patch, loop*",
+            "the marker takes start, tick, patch, loop, monotonic*",
         ),
         (
             '@pytest.mark.fixturekit_clock("2024-01-01", "2024-02-01")',
@@ -500,3 +500,20 @@ def test_loop_true_on_a_test_pytest_asyncio_does_not_run_is_refused(
     result = inner_pytest.run_inprocess(plugins=["asyncio"])
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([message])
+
+
+def test_the_marker_takes_monotonic(inner_pytest: InnerPytest) -> None:
+    inner_pytest.makepyfile(
+        """
+        import time
+        import pytest
+
+        @pytest.mark.clock("2024-01-01", monotonic=True)
+        def test_ttl(clock):
+            assert clock.monotonic
+            first = time.monotonic()
+            clock.advance(seconds=30)
+            assert time.monotonic() - first == pytest.approx(30)
+        """
+    )
+    inner_pytest.run_inprocess().assert_outcomes(passed=1)

@@ -49,8 +49,15 @@ def install() -> None:
     pytest plugin does this before your ``conftest.py`` files load; call it at the top
     of a ``unittest`` package's ``__init__.py`` to get the same. With no clock running,
     the installed functions return real time.
+
+    The monotonic clocks (``time.monotonic``, ``time.perf_counter``) get trampolines
+    too, which report real readings unless a ``Clock(monotonic=True)`` runs; installed
+    early, they reach timers grabbed at import (cachetools' ``TTLCache`` default).
     """
+    from fixturekit.clock import _monotonic
+
     _timepatch.install()
+    _monotonic.install()
 
 
 def _describe_types() -> str:
@@ -196,7 +203,8 @@ class Clock(Lifecycle):
     While entered (``with``, ``async with`` or `start`), a patching clock is what
     ``datetime.now()``, ``datetime.utcnow()``, ``date.today()``, ``time.time()`` and the
     other wall-clock functions report, everywhere in the process. The monotonic clocks
-    are left alone, so event loops, timeouts and ``time.sleep`` keep real time.
+    are left alone unless ``monotonic=True``, so event loops, timeouts and
+    ``time.sleep`` keep real time.
 
     Arguments:
         start: where the clock starts.
@@ -204,12 +212,17 @@ class Clock(Lifecycle):
             runs, instead of staying frozen until advanced.
         patch: when False, the clock never touches the process's time; it is then a
             plain virtual clock that fakes can share (a fake used on its own gets one).
+        monotonic: when True, ``time.monotonic()``, ``time.perf_counter()`` and their
+            ``_ns`` variants follow the clock too (from their real reading at start),
+            for TTL caches and rate limiters; event loops, thread pools and pytest
+            keep real readings.
     """
 
     __slots__ = (
         "_base",
         "_firing",
         "_loop",
+        "_monotonic",
         "_origin",
         "_patch",
         "_running",
@@ -218,14 +231,29 @@ class Clock(Lifecycle):
         "_timers",
     )
 
-    def __init__(self, start: TimeLike | None = None, *, tick: bool = False, patch: bool = True):
+    def __init__(
+        self,
+        start: TimeLike | None = None,
+        *,
+        tick: bool = False,
+        patch: bool = True,
+        monotonic: bool = False,
+    ):
         self._base = _timepatch.real_utcnow() if start is None else to_utc(start, "start")
         if not isinstance(tick, bool):
             raise TypeError(f"tick must be True or False, not {tick!r}")
         if not isinstance(patch, bool):
             raise TypeError(f"patch must be True or False, not {patch!r}")
+        if not isinstance(monotonic, bool):
+            raise TypeError(f"monotonic must be True or False, not {monotonic!r}")
+        if monotonic and not patch:
+            raise ValueError(
+                "monotonic=True makes time.monotonic() and time.perf_counter() follow the "
+                "clock, which patches the process's time; it cannot go with patch=False"
+            )
         self._tick = tick
         self._patch = patch
+        self._monotonic = monotonic
         self._origin: float | None = None  # monotonic reading when ticking resumed
         self._running = False
         self._firing = False
@@ -253,6 +281,11 @@ class Clock(Lifecycle):
     @property
     def tick(self) -> bool:
         return self._tick
+
+    @property
+    def monotonic(self) -> bool:
+        """Whether ``time.monotonic()`` and ``time.perf_counter()`` follow this clock."""
+        return self._monotonic
 
     @property
     def patches(self) -> bool:
@@ -283,6 +316,11 @@ class Clock(Lifecycle):
             _refuse_other_time_tools()
             _timepatch.install()
             _timepatch.activate(self, self.now)
+            if self._monotonic:
+                from fixturekit.clock import _monotonic
+
+                _monotonic.install()
+                _monotonic.activate(self.now)
         self._running = True
         if self._tick:
             self._origin = monotonic()
@@ -297,6 +335,10 @@ class Clock(Lifecycle):
         self._running = False
         if self._patch:
             _timepatch.deactivate(self)
+            if self._monotonic:
+                from fixturekit.clock import _monotonic
+
+                _monotonic.deactivate()
 
     # --- moving ----------------------------------------------------------------
 

@@ -22,14 +22,34 @@ import threading
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
-
-if TYPE_CHECKING:
-    from fixturekit.clock._clock import Clock
+from typing import Any, Protocol, TypeVar
 
 __all__ = ["LoopTime", "attached", "run_on_clock"]
 
 T = TypeVar("T")
+
+
+class Clock(Protocol):
+    """What this module needs of `fixturekit.Clock` (named here without importing it,
+    since the clock module imports this one)."""
+
+    _loop: LoopTime | None
+
+    @property
+    def running(self) -> bool: ...
+
+    def now(self) -> datetime: ...
+
+    def start(self) -> Any: ...
+
+    def stop(self) -> None: ...
+
+    def _next_timer_due(self) -> datetime | None: ...
+
+    def _move_to(
+        self, target: datetime, *, only: int | None = ..., loop_timers: bool = ...
+    ) -> datetime: ...
+
 
 #: How long (real seconds) the loop polls at a time while threads work for it.
 _POLL = 0.01

@@ -38,7 +38,7 @@ __all__ = [
     "tokens",
 ]
 
-_CLOCK_KEYWORDS = ("start", "tick", "patch", "loop")
+_CLOCK_KEYWORDS = ("start", "tick", "patch", "loop", "monotonic")
 
 
 # --- the clock and its marker -----------------------------------------------------------

@@ -113,7 +113,8 @@ def register_markers(config: pytest.Config) -> None:
             f"{name}(start=None, *, tick=False, patch=True): run the test under a "
             "fixturekit.Clock started at `start` (ISO 8601 string, date, datetime or "
             "timestamp; default: now); it is also what the `clock` fixture returns. "
-            "loop=True also runs an async test's event loop on the clock (pytest-asyncio).",
+            "loop=True also runs an async test's event loop on the clock (pytest-asyncio); "
+            "monotonic=True makes time.monotonic/perf_counter follow it.",
         )
     for name in NETWORK_MARKERS:
         config.addinivalue_line(
