@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, insert, select
@@ -13,7 +14,10 @@ from sqlalchemy.pool import NullPool
 from fixturekit._internal import context
 from fixturekit.db import SandboxError, TestDatabase
 
-from .conftest import User, count, names, users
+from .conftest import SERVERS, User, count, names, users
+
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
 
 def test_a_nested_sandbox_sees_the_outer_data_and_rolls_back_its_own(db: TestDatabase) -> None:
@@ -113,3 +117,45 @@ def test_a_clone_sandbox_never_nests(db: TestDatabase) -> None:
         outer.shared_session.flush()
         with db.sandbox(isolation="clone") as clone, clone.engine.connect() as conn:
             assert count(conn) == 0
+
+
+MODULE_FIXTURE_TESTS = """
+import pytest
+from sqlalchemy import select
+
+from models import Note
+
+
+@pytest.fixture(scope="module")
+def logged_in(fixturekit_database):
+    with fixturekit_database.sandbox() as module_sandbox:
+        module_sandbox.shared_session.add(Note(text="admin"))
+        module_sandbox.shared_session.commit()
+        yield "admin"
+
+
+@pytest.mark.parametrize("text", ["one", "two", "three"])
+def test_module_data_seen_and_own_rolled_back(logged_in, db_session, text):
+    assert db_session.scalars(select(Note.text)).all() == [logged_in]
+    db_session.add(Note(text=text))
+    db_session.commit()
+
+
+def test_other_connections_never_see_the_module_data(fixturekit_database):
+    with fixturekit_database.engine.connect() as conn:
+        assert conn.execute(select(Note)).all() == []
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("url", [*SERVERS, pytest.param("sqlite-file", id="sqlite-file")])
+def test_db_session_nests_in_a_module_scoped_sandbox(inner_pytest: InnerPytest, url: str) -> None:
+    from .test_fixtures import MODELS, PLUGINS
+
+    if url == "sqlite-file":
+        url = f"sqlite:///{inner_pytest.path / 'app.db'}"
+    inner_pytest.makepyfile(models=MODELS, test_module_login=MODULE_FIXTURE_TESTS)
+    inner_pytest.ini(f"fixturekit_database_url = {url}\nfixturekit_schema = models:Base.metadata\n")
+    inner_pytest.pytester.syspathinsert()
+    result = inner_pytest.run(plugins=PLUGINS)
+    result.assert_outcomes(passed=4)
