@@ -1,7 +1,7 @@
-"""Checkout Sessions in ``payment`` mode (an ``open`` session from line items) and in
-``setup`` mode (save a card); the test plays the customer on the hosted page
-(`complete_checkout_session`); expiry. Subscription mode needs Billing, which the
-fake does not serve yet."""
+"""Checkout Sessions in ``payment`` mode (an ``open`` session from line items), in
+``setup`` mode (save a card) and in ``subscription`` mode (recurring prices: completing
+it creates the subscription and pays its first invoice); the test plays the customer
+on the hosted page (`complete_checkout_session`); expiry."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ from fixturekit.payments._subscription_changes import SubscriptionChanges
 
 __all__ = ["Checkout"]
 
+#: Where a session keeps the subscription its first (declined) try created.
+_PENDING = "_subscription"
+
 #: How long a session stays open unless ``expires_at`` says otherwise (Stripe: 24 h).
 SESSION_TTL = timedelta(hours=24)
 
@@ -26,6 +29,7 @@ _INTENT_DATA = frozenset(
     {"capture_method", "setup_future_usage", "description", "metadata", "receipt_email",
      "statement_descriptor", "statement_descriptor_suffix"}
 )  # fmt: skip
+_SUBSCRIPTION_DATA = frozenset({"trial_period_days", "trial_end", "metadata", "description"})
 
 
 class Checkout(SubscriptionChanges, PaymentIntents, SetupIntents, Customers, Catalog):
@@ -50,14 +54,20 @@ class Checkout(SubscriptionChanges, PaymentIntents, SetupIntents, Customers, Cat
         submit_type: str | None = None,
         billing_address_collection: str | None = None,
         allow_promotion_codes: bool | None = None,
+        subscription_data: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        if mode == "subscription":
-            raise invalid(
-                "The fake serves Checkout in payment and setup mode; subscription mode needs "
-                "Stripe Billing (subscriptions, invoices), which it does not serve yet.",
-                param="mode",
-            )
         setup = mode == "setup"
+        subscribe = mode == "subscription"
+        if subscription_data is not None and not subscribe:
+            raise invalid(
+                f"You can not pass `subscription_data` in `{mode}` mode.",
+                param="subscription_data",
+            )
+        if payment_intent_data is not None and subscribe:
+            raise invalid(
+                "You can not pass `payment_intent_data` in `subscription` mode.",
+                param="payment_intent_data",
+            )
         if setup and line_items:
             raise invalid("You can not pass `line_items` in `setup` mode.", param="line_items")
         if customer is not None and customer_email is not None:
@@ -66,18 +76,33 @@ class Checkout(SubscriptionChanges, PaymentIntents, SetupIntents, Customers, Cat
                 param="customer_email",
             )
         owner = None if customer is None else self._get(customer, "customer", "customer")
-        items = [] if setup else self._line_items(line_items)
+        items = [] if setup else self._line_items(line_items, mode)
         currency = items[0]["currency"] if items else None
         subtotal = sum(item["amount_subtotal"] for item in items) if items else None
-        intent_data = dict(payment_intent_data or {})
-        unknown = set(intent_data) - _INTENT_DATA
+        intent_data = dict((subscription_data if subscribe else payment_intent_data) or {})
+        known, prefix = (
+            (_SUBSCRIPTION_DATA, "subscription_data") if subscribe
+            else (_INTENT_DATA, "payment_intent_data")
+        )  # fmt: skip
+        unknown = set(intent_data) - known
         if unknown:
             name = sorted(unknown)[0]
             raise invalid(
-                f"Received unknown parameter: payment_intent_data[{name}]",
-                param=f"payment_intent_data[{name}]",
+                f"Received unknown parameter: {prefix}[{name}]",
+                param=f"{prefix}[{name}]",
                 code="parameter_unknown",
             )
+        if subscribe and "trial_period_days" in intent_data:
+            days = intent_data["trial_period_days"]
+            days = int(days) if isinstance(days, str) and days.isdigit() else days
+            if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+                raise invalid(
+                    f"Invalid subscription_data[trial_period_days]: {days!r} (whole days >= 1)",
+                    param="subscription_data[trial_period_days]",
+                )
+            intent_data["trial_period_days"] = days
+        if subscribe and ("trial_period_days" in intent_data or "trial_end" in intent_data):
+            subtotal = 0  # nothing is due until the trial ends
         now = self._now()
         ttl = int(SESSION_TTL.total_seconds())
         if expires_at is not None and not now + 1800 <= expires_at <= now + ttl:
@@ -119,7 +144,9 @@ class Checkout(SubscriptionChanges, PaymentIntents, SetupIntents, Customers, Cat
             },
             "customer": None if owner is None else owner["id"],
             "customer_account": None,
-            "customer_creation": None if owner else (customer_creation or "if_required"),
+            "customer_creation": None
+            if owner or subscribe
+            else (customer_creation or "if_required"),
             "customer_details": None,
             "customer_email": customer_email,
             "discounts": [],
@@ -175,10 +202,10 @@ class Checkout(SubscriptionChanges, PaymentIntents, SetupIntents, Customers, Cat
             "url": f"/v1/checkout/sessions/{ident}/line_items",
         }
 
-    def _line_items(self, given: list[Any] | None) -> list[dict[str, Any]]:
+    def _line_items(self, given: list[Any] | None, mode: str) -> list[dict[str, Any]]:
         if not given:
             raise invalid(
-                "line_items is required in payment mode.",
+                f"line_items is required in {mode} mode.",
                 param="line_items",
                 code="parameter_missing",
             )
@@ -211,7 +238,13 @@ class Checkout(SubscriptionChanges, PaymentIntents, SetupIntents, Customers, Cat
                         param=f"{param}[price_data]",
                     )
                 price = self._op_create_price(**data)
-            if price["type"] == "recurring":
+            if mode == "subscription" and price["type"] != "recurring":
+                raise invalid(
+                    "In `subscription` mode every line item takes a recurring price (one-time "
+                    "items on the first invoice are left out by the fake).",
+                    param=f"{param}[price]",
+                )
+            if mode == "payment" and price["type"] == "recurring":
                 raise invalid(
                     "You specified `payment` mode but passed a recurring price. Either switch "
                     "to `subscription` mode or use only one-time prices.",
@@ -260,6 +293,9 @@ class Checkout(SubscriptionChanges, PaymentIntents, SetupIntents, Customers, Cat
         setup = session["setup_intent"]
         if setup is not None and self._objects[setup]["status"] != "succeeded":
             self._op_cancel_setup_intent(setup, cancellation_reason="abandoned")
+        pending = self._checkout[session["id"]][1].get(_PENDING)
+        if pending is not None and self._objects[pending]["status"] == "incomplete":
+            self._op_cancel_subscription(pending)
         self._emit("checkout.session.expired", session, session["id"])
 
     def _expire_at_deadline(self, generation: int, ident: str) -> None:
@@ -295,6 +331,9 @@ class Checkout(SubscriptionChanges, PaymentIntents, SetupIntents, Customers, Cat
                 param="email",
             )
         customer = session["customer"]
+        if customer is None and session["mode"] == "subscription":
+            customer = self._op_create_customer(email=email, name=name)["id"]
+            session["customer"] = customer
         if customer is None and session["customer_creation"] == "always":
             customer = self._op_create_customer(email=email, name=name)["id"]
             session["customer"] = customer
@@ -310,6 +349,9 @@ class Checkout(SubscriptionChanges, PaymentIntents, SetupIntents, Customers, Cat
         }
         if session["mode"] == "setup":
             return self._complete_setup(session, customer, payment_method, authenticate)
+        if session["mode"] == "subscription":
+            assert customer is not None
+            return self._complete_subscription(session, customer, payment_method, authenticate)
         data = self._checkout[ident][1]
         intent_id = session["payment_intent"]
         if intent_id is None:
@@ -353,6 +395,57 @@ class Checkout(SubscriptionChanges, PaymentIntents, SetupIntents, Customers, Cat
         session["payment_status"] = "paid" if intent["status"] == "succeeded" else "unpaid"
         session["url"] = None
         self._emit("checkout.session.completed", session, f"{ident} paid by {email}")
+        return session
+
+    def _complete_subscription(
+        self, session: dict[str, Any], customer: str, payment_method: str, authenticate: bool
+    ) -> dict[str, Any]:
+        """Subscription mode: the card is saved to the customer, the subscription created
+        and its first invoice paid (3D Secure included); a decline leaves the session
+        open, and the next try pays the same incomplete subscription."""
+        method = self._method_for(payment_method, None)
+        assert method is not None
+        if method["customer"] is None:
+            self._attach(method, self._objects[customer])
+        data = self._checkout[session["id"]][1]
+        pending = data.get(_PENDING)
+        if pending is None:
+            subscription = self._op_create_subscription(
+                customer=customer,
+                items=[
+                    {"price": item["price"]["id"], "quantity": item["quantity"]}
+                    for item in self._checkout[session["id"]][0]
+                ],
+                default_payment_method=method["id"],
+                payment_behavior="default_incomplete",
+                **{key: value for key, value in data.items() if key in _SUBSCRIPTION_DATA},
+            )
+            data[_PENDING] = pending = subscription["id"]
+        subscription = self._objects[pending]
+        subscription["default_payment_method"] = method["id"]
+        invoice = self._objects[subscription["latest_invoice"]]
+        if invoice["status"] == "open":
+            self._charge_invoice(
+                invoice,
+                method["id"],
+                operation="complete_checkout_session",
+                off_session=False,
+                automatic=False,
+            )
+            intent = self._objects[invoice["payment_intent"]]
+            if intent["status"] == "requires_action":
+                self._op_authenticate(intent["id"], succeed=authenticate)
+                if intent["status"] != "succeeded":
+                    raise CardError(
+                        "The customer failed to authenticate the card on the page.",
+                        code="payment_intent_authentication_failure",
+                    )
+        session["status"] = "complete"
+        session["payment_status"] = "paid" if invoice["amount_due"] else "no_payment_required"
+        session["subscription"] = pending
+        session["invoice"] = invoice["id"]
+        session["url"] = None
+        self._emit("checkout.session.completed", session, f"{session['id']} subscribed {pending}")
         return session
 
     def _complete_setup(

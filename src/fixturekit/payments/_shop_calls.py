@@ -118,9 +118,12 @@ class ShopCalls(ResourceCalls):
         subscription_data: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
     ) -> PaymentsObject:
-        """Create an ``open`` Checkout Session in ``payment`` mode from ``line_items``
-        (``{"price": ..., "quantity": ...}`` or ``{"price_data": ...}``); it has a ``url``
-        and ``amount_total``, and expires after 24 hours on the clock."""
+        """Create an ``open`` Checkout Session from ``line_items`` (``{"price": ...,
+        "quantity": ...}`` or ``{"price_data": ...}``): ``mode="payment"`` (one-time
+        prices), ``"subscription"`` (recurring prices; ``subscription_data`` takes
+        ``trial_period_days``, ``trial_end``, ``metadata``, ``description``) or
+        ``"setup"`` (no items). It has a ``url`` and ``amount_total``, and expires after
+        24 hours on the clock."""
         if line_items is not None:
             line_items = [dict(item) for item in line_items]
         return self._run("create_checkout_session", locals())
@@ -146,7 +149,9 @@ class ShopCalls(ResourceCalls):
         (``"pm_card_visa"``...). 3D Secure passes, unless ``authenticate=False``; a
         decline or a failed authentication raises `CardError` and leaves the session
         ``open`` for another try. Then the session is ``complete`` and ``paid``, its
-        payment intent succeeded, and ``checkout.session.completed`` is emitted."""
+        payment intent succeeded (in subscription mode: the card saved to the customer,
+        the subscription created and its first invoice paid), and
+        ``checkout.session.completed`` is emitted."""
         if authenticate is not None:
             check_bool(authenticate, "authenticate")
         return self._run("complete_checkout_session", locals())
