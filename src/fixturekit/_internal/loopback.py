@@ -3,12 +3,20 @@
 It binds an ephemeral port, serves from a daemon thread, and on `LoopbackServer.stop`
 shuts down, closes the socket and joins the serving thread and every request thread:
 nothing outlives the server. Handlers answer HTTP/1.0, one request per connection, so
-no request thread waits on a kept-alive client when the server closes.
+no request thread waits on a kept-alive client when the server closes; a client that
+holds a connection open without finishing its request (idle, or half-sent) has its
+connection shut for reading at stop, so stopping never waits on it.
+
+Browsers may call the servers too: an ``OPTIONS`` preflight is answered with the CORS
+headers a cross-origin request needs, and every answer to a request with an ``Origin``
+allows that origin.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,6 +37,36 @@ class _Server(ThreadingHTTPServer):
     block_on_close = True
     context: Any
 
+    def server_activate(self) -> None:
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().server_activate()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def stop_reading(self) -> None:
+        """Wake every request thread still waiting on its client: reads see the end.
+
+        Answers being written still go out; a request not fully received is dropped.
+        """
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # the client closed it already
+                connection.shutdown(socket.SHUT_RD)
+
+
+#: The request headers a browser may send on a cross-origin call, unless it names them.
+_CORS_HEADERS = "Authorization, Content-Type, Idempotency-Key, Stripe-Version, Stripe-Account"
+
 
 class LoopbackHandler(BaseHTTPRequestHandler):
     """Base request handler: quiet, HTTP/1.0, with a JSON answer helper.
@@ -46,6 +84,28 @@ class LoopbackHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the default stderr log; the timeline records what matters."""
+
+    def do_OPTIONS(self) -> None:
+        """Answer a CORS preflight: the methods this handler serves, any origin."""
+        methods = sorted(
+            name[3:] for name in dir(self) if name.startswith("do_") and name[3:].isupper()
+        )
+        requested = self.headers.get("Access-Control-Request-Headers")
+        self.send_response(204)
+        self.send_header("Allow", ", ".join(methods))
+        self.send_header("Access-Control-Allow-Methods", ", ".join(methods))
+        self.send_header("Access-Control-Allow-Headers", requested or _CORS_HEADERS)
+        self.send_header("Access-Control-Max-Age", "600")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def end_headers(self) -> None:
+        origin = self.headers.get("Origin") if getattr(self, "headers", None) else None
+        if origin:
+            self.send_header("Access-Control-Allow-Origin", origin)
+            self.send_header("Access-Control-Allow-Credentials", "true")
+            self.send_header("Vary", "Origin")
+        super().end_headers()
 
     def send_json(
         self,
@@ -115,6 +175,7 @@ class LoopbackServer:
         try:
             server.shutdown()
         finally:
+            server.stop_reading()  # no request thread waits on a silent client
             server.server_close()  # joins the request threads
             thread.join()
             self._thread = None

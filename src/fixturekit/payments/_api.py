@@ -29,6 +29,8 @@ from fixturekit.payments._params import Param
 __all__ = ["StripeAPIServer"]
 
 _MAX_BODY = 1024 * 1024
+#: How deep a form key may nest (``a[b][c]`` is 3); Stripe's parameters use a few levels.
+_MAX_DEPTH = 32
 _KEY = re.compile(r"^(?P<name>[^\[\]]+)(?P<rest>(?:\[[^\[\]]*\])*)$")
 _PART = re.compile(r"\[([^\[\]]*)\]")
 
@@ -71,6 +73,12 @@ def decode_form(pairs: list[tuple[str, str]]) -> dict[str, Any]:
         if match is None:
             raise _bad(f"Invalid parameter name: {key}", param=key)
         parts = [match["name"], *_PART.findall(match["rest"])]
+        if len(parts) > _MAX_DEPTH:
+            raise _bad(
+                f"Invalid parameter name: {parts[0]} is nested {len(parts)} levels deep; "
+                f"parameters nest at most {_MAX_DEPTH} levels",
+                param=parts[0],
+            )
         node = root
         for index, part in enumerate(parts[:-1]):
             following = parts[index + 1]
@@ -227,7 +235,7 @@ class _StripeHandler(LoopbackHandler):
                     "YOUR_SECRET_KEY')."
                 )
             )
-        if not key.startswith(("sk_test_", "rk_test_")):
+        if not key.startswith(("sk_test_", "rk_test_")) or key in ("sk_test_", "rk_test_"):
             shown = key[:8] + "*" * 4 + key[-4:] if len(key) > 12 else "****"
             raise _Reply(
                 AuthenticationError(
@@ -246,7 +254,10 @@ class _StripeHandler(LoopbackHandler):
             length = -1
         if not 0 <= length <= _MAX_BODY:
             raise _bad("Invalid request: missing or bad Content-Length")
-        data = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+        received = self.rfile.read(length) if length else b""
+        if len(received) < length:  # the client went away (or the server stops) mid-body
+            raise APIConnectionError("the request body ended early")
+        data = received.decode("utf-8", "replace")
         if data and content_type != "application/x-www-form-urlencoded":
             raise _bad(
                 "Invalid request: the body must be form-encoded "

@@ -97,9 +97,17 @@ class Webhooks(PaymentsCore):
     def _deliver_webhooks(self) -> list[WebhookDelivery]:
         with self._lock:
             pending, self._pending = self._pending, []
-        return [
-            self._attempt(event_id, endpoint, attempt) for event_id, endpoint, attempt in pending
-        ]
+        deliveries: list[WebhookDelivery] = []
+        for index, (event_id, endpoint, attempt) in enumerate(pending):
+            try:
+                deliveries.append(self._attempt(event_id, endpoint, attempt))
+            except BaseException:
+                # The one that raised and the ones after it stay pending, in order.
+                with self._lock:
+                    kept = [item for item in pending[index:] if item[0] in self._objects]
+                    self._pending[:0] = kept
+                raise
+        return deliveries
 
     def _attempt(self, event_id: str, endpoint: WebhookEndpoint, attempt: int) -> WebhookDelivery:
         with self._lock:
