@@ -448,6 +448,7 @@ _user_names: dict[str, _UserNames | None] = {}
 def _user_names_for(locale: str) -> _UserNames | None:
     if locale in _user_names:
         return _user_names[locale]
+    _random.require_faker("an email or user name (fk.Faker('email'), 'user_name'...)")
     from faker.providers.internet import Provider as Internet
 
     found: _UserNames | None = None

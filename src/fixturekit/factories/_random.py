@@ -22,7 +22,15 @@ from typing import Any
 
 from fixturekit._internal import seed as _seed
 
-__all__ = ["POOL_SIZE", "SeedState", "faker_generator", "pooled", "state"]
+__all__ = [
+    "POOL_SIZE",
+    "SeedState",
+    "faker_generator",
+    "faker_installed",
+    "pooled",
+    "require_faker",
+    "state",
+]
 
 #: How many distinct values a semantic pool holds per locale and provider.
 POOL_SIZE = 512
@@ -91,6 +99,28 @@ def state() -> SeedState:
 _generators: dict[str, Any] = {}
 
 
+def faker_installed() -> bool:
+    """Whether Faker can be imported (it comes with the ``faker`` extra)."""
+    if sys.modules.get("faker") is not None:
+        return True
+    import importlib.util
+
+    return importlib.util.find_spec("faker") is not None
+
+
+def require_faker(what: str) -> None:
+    """Raise the ImportError naming the ``faker`` extra when Faker is not installed."""
+    if faker_installed():
+        return
+    raise ImportError(
+        f"{what} needs Faker, which is not installed: pip install 'fixturekit[faker]' "
+        "(the faker extra). Without it, factories fill numbers, dates, UUIDs, enums, "
+        "plain text (made-up words) and the fk.Faker providers fixturekit emulates; "
+        "names, emails and other Faker text need Faker",
+        name="faker",
+    )
+
+
 def faker_generator(locale: str) -> Any:
     """A Faker `Generator` for ``locale``, private to fixturekit (one per locale).
 
@@ -99,13 +129,9 @@ def faker_generator(locale: str) -> Any:
     """
     generator = _generators.get(locale)
     if generator is None:
-        try:
-            from faker import Faker
-        except ImportError as exc:  # pragma: no cover - faker is a dependency
-            raise ImportError(
-                "fixturekit's factories need Faker for fk.Faker and semantic fields: "
-                "pip install faker"
-            ) from exc
+        require_faker(f"a value from Faker's locale {locale!r}")
+        from faker import Faker
+
         try:
             proxy = Faker(locale)
         except AttributeError as exc:
@@ -118,6 +144,7 @@ def faker_generator(locale: str) -> Any:
 
 def faker_method(locale: str, provider: str) -> Callable[..., Any]:
     """The bound Faker provider method ``provider`` for ``locale``; a clear error if absent."""
+    require_faker(f"fk.Faker({provider!r}) (or a field fixturekit fills from that provider)")
     generator = faker_generator(locale)
     try:
         method = getattr(generator, provider)
@@ -141,7 +168,13 @@ _pool_random = random.Random()
 
 
 def pooled(locale: str, provider: str, rng: random.Random, kwargs: Hashable = ()) -> Any:
-    """A value of Faker's ``provider`` from the ``locale`` pool, slot chosen by ``rng``."""
+    """A value of Faker's ``provider`` from the ``locale`` pool, slot chosen by ``rng``.
+
+    Without Faker, ``word`` (what a plain text field is filled from) is a pronounceable
+    made-up word drawn from ``rng``; other providers ask for the ``faker`` extra.
+    """
+    if provider == "word" and not kwargs and not faker_installed():
+        return _made_up_word(rng)
     key = (locale, provider, kwargs)
     pool = _pools.get(key)
     if pool is None:
@@ -155,6 +188,16 @@ def pooled(locale: str, provider: str, rng: random.Random, kwargs: Hashable = ()
         generator.random = _pool_random
         value = pool[index] = method(**dict(kwargs)) if kwargs else method()  # type: ignore[call-overload]
     return value
+
+
+_CONSONANTS = "bdfgklmnprstvz"
+_VOWELS = "aeiou"
+
+
+def _made_up_word(rng: random.Random) -> str:
+    """Two or three consonant-vowel syllables, such as ``tabeko``."""
+    syllables = 2 + int(rng.random() * 2)
+    return "".join(rng.choice(_CONSONANTS) + rng.choice(_VOWELS) for _ in range(syllables))
 
 
 def faker_call(

@@ -21,7 +21,9 @@ asserts like the other fakes (``assert_called`` returns the latest matching call
 failures list what was called, closest first).
 
 The HTTP fake's names are imported on first use, so that the network guard (standard
-library only) costs the pytest plugin no httpx or respx import. Inside fixturekit this
+library only) costs the pytest plugin no httpx or respx import. respx comes with the
+``http`` extra (``pip install 'fixturekit[http]'``); without it, `FakeHTTP` raises an
+ImportError that says so, and `NetworkGuard` works all the same. Inside fixturekit this
 package is always imported absolutely (``fixturekit.http``); it never shadows the
 standard library's `http` package.
 """
@@ -57,4 +59,17 @@ _LAZY = {
 }
 
 
-__getattr__, __dir__ = lazy_names("fixturekit.http", _LAZY, globals(), __all__)
+_lazy_getattr, __dir__ = lazy_names("fixturekit.http", _LAZY, globals(), __all__)
+
+
+def __getattr__(name: str) -> object:
+    try:
+        return _lazy_getattr(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != "respx":
+            raise
+        raise ImportError(
+            f"fixturekit.http.{name} is built on respx, which is not installed: "
+            "pip install 'fixturekit[http]' (the http extra)",
+            name="respx",
+        ) from exc
