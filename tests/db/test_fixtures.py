@@ -187,3 +187,64 @@ def test_reuse_db_option_keeps_the_database_for_the_next_run(inner_pytest: Inner
         third.stdout.fnmatch_lines(["*REUSED False *"])
     finally:
         path.unlink(missing_ok=True)
+
+
+INI_EXTRAS_MODELS = (
+    MODELS
+    + """
+
+from sqlalchemy.orm import Session
+
+
+class AppSession(Session):
+    pass
+
+
+def seed(session):
+    session.add(Note(text="seeded"))
+"""
+)
+
+INI_EXTRAS_TESTS = """
+from sqlalchemy import select
+
+from models import AppSession, Note
+
+
+def test_session_class_and_seed(db_session):
+    assert type(db_session) is AppSession
+    assert db_session.scalars(select(Note.text)).all() == ["seeded"]
+    db_session.add(Note(text="mine"))
+    db_session.commit()
+
+
+def test_the_seed_stays_and_the_rest_rolls_back(db_session):
+    assert db_session.scalars(select(Note.text)).all() == ["seeded"]
+"""
+
+
+@pytest.mark.slow
+def test_ini_session_class_and_seed_data(inner_pytest: InnerPytest) -> None:
+    url = f"sqlite:///{inner_pytest.path / 'app.db'}"
+    inner_pytest.makepyfile(models=INI_EXTRAS_MODELS, test_extras=INI_EXTRAS_TESTS)
+    inner_pytest.ini(
+        f"fixturekit_database_url = {url}\nfixturekit_schema = models:Base.metadata\n"
+        "fixturekit_session_class = models:AppSession\nfixturekit_seed_data = models:seed\n"
+    )
+    inner_pytest.pytester.syspathinsert()
+    result = inner_pytest.run(plugins=PLUGINS)
+    result.assert_outcomes(passed=2)
+
+
+@pytest.mark.slow
+def test_ini_session_class_of_the_wrong_kind_is_a_usage_error(inner_pytest: InnerPytest) -> None:
+    url = f"sqlite:///{inner_pytest.path / 'app.db'}"
+    inner_pytest.makepyfile(models=INI_EXTRAS_MODELS, test_extras=INI_EXTRAS_TESTS)
+    inner_pytest.ini(
+        f"fixturekit_database_url = {url}\nfixturekit_schema = models:Base.metadata\n"
+        "fixturekit_session_class = models:Note\n"
+    )
+    inner_pytest.pytester.syspathinsert()
+    result = inner_pytest.run(plugins=PLUGINS)
+    result.stdout.fnmatch_lines(["*session_class= takes a subclass of sqlalchemy.orm.Session*"])
+    assert result.ret != 0

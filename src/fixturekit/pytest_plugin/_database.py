@@ -93,8 +93,9 @@ def _load_object(spec: str, option: str) -> Any:
 def fixturekit_database(pytestconfig: pytest.Config) -> Iterator[TestDatabase]:
     """The test database, for the whole run (one per xdist worker).
 
-    Override it in conftest.py, or set fixturekit_database_url and fixturekit_schema;
-    ``--fixturekit-reuse-db`` keeps it for the next run (``keep=True``).
+    Override it in conftest.py, or set fixturekit_database_url and fixturekit_schema
+    (and fixturekit_session_class, fixturekit_seed_data); ``--fixturekit-reuse-db``
+    keeps it for the next run (``keep=True``).
     """
     url = pytestconfig.getini("fixturekit_database_url")
     if not url:
@@ -117,7 +118,19 @@ def fixturekit_database(pytestconfig: pytest.Config) -> Iterator[TestDatabase]:
     elif spec:
         schema = _load_object(spec, "fixturekit_schema")
     keep = bool(pytestconfig.getoption("fixturekit_reuse_db"))
-    with TestDatabase(url, schema=schema, keep=keep) as database:
+    options: dict[str, Any] = {}
+    for option, keyword in (
+        ("fixturekit_session_class", "session_class"),
+        ("fixturekit_seed_data", "seed"),
+    ):
+        spec = pytestconfig.getini(option)
+        if spec:
+            options[keyword] = _load_object(spec, option)
+    try:
+        database = TestDatabase(url, schema=schema, keep=keep, **options)
+    except TypeError as exc:  # a session class or seed of the wrong kind
+        raise pytest.UsageError(f"fixturekit ini: {exc}") from None
+    with database:
         yield database
 
 

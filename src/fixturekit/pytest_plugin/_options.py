@@ -73,6 +73,19 @@ def add_options(parser: pytest.Parser) -> None:
         "head with the rootdir's alembic.ini; 'alembic path/to/alembic.ini' for another)",
     )
     parser.addini(
+        "fixturekit_session_class",
+        default="",
+        help="class of fixturekit_database's sessions (db_session), as "
+        "'package.module:Class', a Session subclass; default sqlmodel.Session for "
+        "SQLModel.metadata, else SQLAlchemy's Session",
+    )
+    parser.addini(
+        "fixturekit_seed_data",
+        default="",
+        help="function given a Session, run once after fixturekit_database's schema and "
+        "committed (baseline data every test sees), as 'package.module:function'",
+    )
+    parser.addini(
         "fixturekit_strict",
         type="bool",
         default=None,
