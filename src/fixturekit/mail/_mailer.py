@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from email.message import Message
@@ -117,6 +118,48 @@ def _envelope_note(mails: Sequence[SentMail], criteria: Mapping[str, Any]) -> st
                 + "\n".join(f"  - {mail.describe()}" for mail in found)
             )
     return ""
+
+
+def _lone_surrogate(value: object, depth: int = 0) -> str | None:
+    """The first lone surrogate in a str, or in the strs of a list, tuple or mapping."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            return value[error.start]
+        return None
+    if depth > 3:
+        return None
+    if isinstance(value, Mapping):
+        items: Iterable[object] = itertools.chain(value.keys(), value.values())
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        return None
+    for item in items:
+        found = _lone_surrogate(item, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _check_send_text(**arguments: object) -> None:
+    """Refuse at `FakeMailer.send` what no mail can carry: text with lone surrogates, or
+    one string given as the list of attachments."""
+    attachments = arguments["attachments"]
+    if isinstance(attachments, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"attachments must be a list of attachments, not the single {attachments!r}; "
+            f"for one file write attachments=[{attachments!r}]"
+        )
+    for name, value in arguments.items():
+        found = _lone_surrogate(value)
+        if found is not None:
+            raise ValueError(
+                f"{name} contains the lone surrogate {found!r}, which no mail can carry "
+                "(text decoded with errors='surrogateescape'?); decode it with the right "
+                "encoding, or errors='replace'"
+            )
 
 
 class FakeMailer(Fake):
@@ -269,6 +312,10 @@ class FakeMailer(Fake):
         refused recipients (then nothing is sent), and for queued faults
         `smtplib.SMTPDataError` or `smtplib.SMTPServerDisconnected`.
         """
+        _check_send_text(
+            to=to, subject=subject, text=text, html=html, from_=from_, cc=cc, bcc=bcc,
+            reply_to=reply_to, headers=headers, attachments=attachments,
+        )  # fmt: skip
         if type(to) is str and "<" not in to:
             to_pairs = [("", to.strip())]
         else:
