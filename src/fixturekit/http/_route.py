@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from http.cookiejar import CookieJar
 from typing import Any
 
 import httpx
@@ -39,6 +40,21 @@ class _Step:
     label: str
     times: int
     used: int = 0
+
+
+def _check_pairs(value: Any, what: str, kind: Any, example: str) -> None:
+    """``headers=``/``cookies=`` of `HTTPRoute.respond`: what httpx takes, or a clear error."""
+    if value is None:
+        return
+    try:
+        if not isinstance(value, (Mapping, list, tuple, httpx.Headers, httpx.Cookies, CookieJar)):
+            raise TypeError(f"{type(value).__name__} is not a mapping")
+        kind(value)
+    except (TypeError, ValueError, AttributeError) as error:
+        raise TypeError(
+            f"respond() {what}= must be a dict of names to str values such as {example} "
+            f"(or a list of (name, value) pairs), not {value!r}: {error}"
+        ) from None
 
 
 class HTTPRoute(respx.Route):
@@ -83,6 +99,8 @@ class HTTPRoute(respx.Route):
             )
         if kwargs:
             raise unknown_keyword("respond", next(iter(kwargs)), _RESPOND_KEYWORDS)
+        _check_pairs(headers, "headers", httpx.Headers, "{'Retry-After': '2'}")
+        _check_pairs(cookies, "cookies", httpx.Cookies, "{'session': 'abc'}")
         given = [n for n, v in (("content", content), ("text", text), ("html", html)) if v]
         if json is not None:
             given.append("json")
