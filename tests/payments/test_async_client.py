@@ -49,3 +49,35 @@ async def test_async_client_sets_up_searches_and_checks_out(
         assert intent.latest_charge.balance_transaction.amount == 1200
     finally:
         await http_client.close_async()
+
+
+@pytest.mark.asyncio
+@pytest.mark.filterwarnings("ignore:Use 'content=<...>' to upload raw bytes:DeprecationWarning")
+async def test_async_client_subscribes_lists_and_cancels(
+    api_base: str, payments: FakePayments
+) -> None:
+    client = stripe.StripeClient(
+        "sk_test_" + "b" * 24, base_addresses={"api": api_base}, http_client=stripe.HTTPXClient()
+    )
+    customer = await client.v1.customers.create_async(params={"payment_method": "pm_card_visa"})
+    method = payments.payment_methods[-1].id
+    price = await client.v1.prices.create_async(
+        params={
+            "currency": "usd",
+            "unit_amount": 700,
+            "recurring": {"interval": "month"},
+            "product_data": {"name": "Plan"},
+        }
+    )
+    sub = await client.v1.subscriptions.create_async(
+        params={
+            "customer": customer.id,
+            "items": [{"price": price.id}],
+            "default_payment_method": method,
+        }
+    )
+    assert sub.status == "active"
+    listed = await client.v1.invoices.list_async(params={"subscription": sub.id})
+    assert [i.status for i in listed.data] == ["paid"]
+    canceled = await client.v1.subscriptions.cancel_async(sub.id)
+    assert canceled.status == "canceled"

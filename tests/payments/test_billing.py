@@ -56,6 +56,7 @@ def test_a_subscription_renews_each_month_on_the_clock(
     renewed = stripe.Subscription.retrieve(sub.id)
     assert renewed.current_period_start == sub.current_period_end
     assert datetime.fromtimestamp(renewed.current_period_end, UTC).month == 7
+    assert renewed["items"].data[0].current_period_end == renewed.current_period_end
     invoices = stripe.Invoice.list(subscription=sub.id).data
     assert [(i.billing_reason, i.status) for i in invoices] == [
         ("subscription_cycle", "paid"),
@@ -123,7 +124,8 @@ def test_a_failed_renewal_goes_past_due_is_retried_then_canceled(
         1,
         invoice.created + 3 * DAY,
     )
-    assert _types("invoice.payment_failed") == ["invoice.payment_failed"]
+    (failed,) = stripe.Event.list(type="invoice.payment_failed").data
+    assert failed.data.object.next_payment_attempt == invoice.next_payment_attempt
     clock.advance(days=3)
     assert stripe.Invoice.retrieve(invoice.id).attempt_count == 2
     clock.advance(days=5)

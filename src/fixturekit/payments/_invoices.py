@@ -16,13 +16,19 @@ from fixturekit.payments import _cards
 from fixturekit.payments._intents import PaymentIntents
 from fixturekit.payments._objects import copy
 
-__all__ = ["Invoices"]
+__all__ = ["RETRY_DAYS", "Invoices"]
+
+#: Days after each failed renewal until the next attempt (three retries).
+RETRY_DAYS: tuple[int, ...] = (3, 5, 7)
 
 _PAYABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 
 
 class Invoices(PaymentIntents):
     """The handlers of ``/v1/invoices``; invoices made and charged for subscriptions."""
+
+    #: Days after each failed automatic attempt until the next (`configure_billing`).
+    _retry_days: tuple[int, ...] = RETRY_DAYS
 
     # --- hooks `Subscriptions` fills in ------------------------------------------------
 
@@ -224,6 +230,12 @@ class Invoices(PaymentIntents):
         return bool(invoice["paid"])
 
     def _payment_failed(self, invoice: dict[str, Any], automatic: bool, why: str) -> None:
+        retries = automatic and invoice["billing_reason"] != "subscription_create"
+        attempt = invoice["attempt_count"]
+        if retries and attempt <= len(self._retry_days):
+            invoice["next_payment_attempt"] = self._now() + self._retry_days[attempt - 1] * 86400
+        elif retries:
+            invoice["next_payment_attempt"] = None
         self._emit("invoice.payment_failed", invoice, f"{invoice['id']} ({why})")
         self._invoice_failed_for(invoice, automatic)
 

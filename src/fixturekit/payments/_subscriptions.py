@@ -19,14 +19,12 @@ from typing import Any
 
 from fixturekit.payments._catalog import Catalog
 from fixturekit.payments._customers import Customers
-from fixturekit.payments._invoices import Invoices
+from fixturekit.payments._invoices import RETRY_DAYS, Invoices
 from fixturekit.payments._objects import copy
 from fixturekit.payments._params import invalid, merge_metadata
 
 __all__ = ["FINAL_STATUSES", "PAYMENT_BEHAVIORS", "RETRY_DAYS", "Subscriptions"]
 
-#: Days after each failed renewal until the next attempt (three retries).
-RETRY_DAYS: tuple[int, ...] = (3, 5, 7)
 #: What a subscription becomes when the last retry fails.
 FINAL_STATUSES = ("canceled", "unpaid", "past_due")
 PAYMENT_BEHAVIORS = ("allow_incomplete", "default_incomplete", "error_if_incomplete")
@@ -79,7 +77,6 @@ def _plan(price: Mapping[str, Any]) -> dict[str, Any]:
 class Subscriptions(Invoices, Customers, Catalog):
     """The handlers of ``/v1/subscriptions`` and the billing that runs on the clock."""
 
-    _retry_days: tuple[int, ...] = RETRY_DAYS
     _final_status: str = "canceled"
 
     # --- create ------------------------------------------------------------------------
@@ -185,6 +182,7 @@ class Subscriptions(Invoices, Customers, Catalog):
             "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}},
             "trial_start": now if trial else None,
         }
+        self._period_on_items(subscription)
         payer = self._payer(subscription)
         if not trial and payer is None and payment_behavior != "default_incomplete":
             raise invalid(
@@ -433,15 +431,12 @@ class Subscriptions(Invoices, Customers, Catalog):
             self._set(subscription, status="past_due")
         if not automatic:
             return
-        attempt = invoice["attempt_count"]
-        if attempt <= len(self._retry_days):
-            delay = self._retry_days[attempt - 1] * 86400
-            invoice["next_payment_attempt"] = self._now() + delay
+        attempt, due = invoice["attempt_count"], invoice["next_payment_attempt"]
+        if due is not None:  # set by `_payment_failed` from the retry schedule
             self.clock.call_later(
-                delay, self._retry_invoice, self._generation, invoice["id"], attempt
+                due - self._now(), self._retry_invoice, self._generation, invoice["id"], attempt
             )
             return
-        invoice["next_payment_attempt"] = None
         if self._final_status == "canceled":
             self._end(subscription, "payment_failed")
         elif self._final_status == "unpaid" and subscription["status"] == "past_due":
@@ -456,6 +451,7 @@ class Subscriptions(Invoices, Customers, Catalog):
             if subscription[key] != value
         }  # fmt: skip
         subscription.update(changes)
+        self._period_on_items(subscription)
         if previous:
             self._emit(
                 "customer.subscription.updated",
@@ -463,6 +459,13 @@ class Subscriptions(Invoices, Customers, Catalog):
                 f"{subscription['id']} ({', '.join(f'{k}={subscription[k]}' for k in previous)})",
                 previous,
             )
+
+    @staticmethod
+    def _period_on_items(subscription: dict[str, Any]) -> None:
+        """The period on each item too, where API versions since 2025-03-31 read it."""
+        for item in subscription["items"]["data"]:
+            item["current_period_start"] = subscription["current_period_start"]
+            item["current_period_end"] = subscription["current_period_end"]
 
     def _end(self, subscription: dict[str, Any], reason: str) -> None:
         now = self._now()
