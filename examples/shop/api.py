@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shop import checkout, services, signup
+from shop import checkout, membership, services, signup
 from shop.auth import CurrentUser, require_role
 from shop.db import SessionLocal
 from shop.models import Customer, Order, OrderStatus
@@ -27,6 +27,7 @@ from shop.notifications import LogNotifier, Notifier
 app = FastAPI(title="shop")
 app.include_router(signup.router)
 app.include_router(checkout.router)
+app.include_router(membership.router)
 
 
 def get_session() -> Iterator[Session]:
