@@ -370,3 +370,32 @@ def test_billing_webhooks_are_signed_and_delivered_on_the_clock(
     renewal = next(e for e in received if e.type == "invoice.created" and e.created > 1714600000)
     assert renewal.data.object.billing_reason == "subscription_cycle"
     assert renewal.request.id is None  # made by the clock, not by a request
+
+
+def test_a_longer_trial_moves_its_notice_and_a_deleted_customer_ends_subscriptions(
+    sdk: Any, payments: FakePayments, clock: Clock
+) -> None:
+    customer, price = _customer(), _price()
+    sub = stripe.Subscription.create(
+        customer=customer.id, items=[{"price": price.id}], trial_period_days=5
+    )
+    longer = stripe.Subscription.modify(sub.id, trial_end=sub.trial_end + 10 * DAY)
+    assert longer.current_period_end == longer.trial_end
+    clock.advance(days=5)  # the first trial's end: nothing happens any more
+    assert _types("customer.subscription.trial_will_end") == []
+    assert stripe.Subscription.retrieve(sub.id).status == "trialing"
+    payments.assert_nothing_charged()
+    clock.advance(days=7)
+    assert _types("customer.subscription.trial_will_end") == [
+        "customer.subscription.trial_will_end"
+    ]
+    clock.advance(days=3)
+    assert stripe.Subscription.retrieve(sub.id).status == "active"
+    stripe.Customer.delete(customer.id)
+    ended = stripe.Subscription.retrieve(sub.id)
+    assert (ended.status, ended.cancellation_details.reason) == (
+        "canceled",
+        "cancellation_requested",
+    )
+    clock.advance(days=40)  # no renewal for a deleted customer
+    assert len(stripe.Invoice.list(subscription=sub.id).data) == 2

@@ -107,8 +107,12 @@ class Customers(PaymentMethods):
             merged["default_payment_method"] = None
         return merged
 
+    def _customer_deleted(self, ident: str) -> None:
+        """What else goes with a deleted customer (their subscriptions end)."""
+
     def _op_delete_customer(self, ident: str) -> dict[str, Any]:
         customer = self._get(ident, "customer", "id", status=404)
+        self._customer_deleted(ident)
         for method in self._by_type["payment_method"].values():
             if method["customer"] == ident:
                 method["customer"] = None

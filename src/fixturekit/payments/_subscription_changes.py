@@ -92,6 +92,7 @@ class SubscriptionChanges(Subscriptions):
             self._renew(subscription)
         elif trial_end is not None:
             self._schedule(subscription)
+            self._notice_trial_end(subscription)
         return subscription
 
     def _changed_items(

@@ -204,9 +204,7 @@ class Subscriptions(Invoices, Customers, Catalog):
                 invoice[key] = 0
             invoice["subtotal_excluding_tax"] = invoice["total_excluding_tax"] = 0
             self._finalize(invoice)
-            self.clock.call_later(
-                max(0, trial - TRIAL_NOTICE - now), self._trial_notice, self._generation, ident
-            )
+            self._notice_trial_end(subscription)
         else:
             self._finalize(invoice)
             if payment_behavior != "default_incomplete":
@@ -330,10 +328,18 @@ class Subscriptions(Invoices, Customers, Catalog):
             return None
         return None if subscription["status"] in _ENDED else subscription
 
-    def _trial_notice(self, generation: int, ident: str) -> None:
+    def _notice_trial_end(self, subscription: dict[str, Any]) -> None:
+        """Schedule ``trial_will_end``: three days before the trial ends, or now."""
+        end, ident = subscription["trial_end"], subscription["id"]
+        delay = max(0, end - TRIAL_NOTICE - self._now())
+        self.clock.call_later(delay, self._trial_notice, self._generation, ident, end)
+
+    def _trial_notice(self, generation: int, ident: str, end: int) -> None:
         with self._lock:
             subscription = self._live(generation, ident)
-            if subscription is not None and subscription["status"] == "trialing":
+            if subscription is None or subscription["trial_end"] != end:
+                return  # the trial changed since
+            if subscription["status"] == "trialing":
                 self._emit(
                     "customer.subscription.trial_will_end",
                     subscription,
@@ -459,6 +465,11 @@ class Subscriptions(Invoices, Customers, Catalog):
                 f"{subscription['id']} ({', '.join(f'{k}={subscription[k]}' for k in previous)})",
                 previous,
             )
+
+    def _customer_deleted(self, ident: str) -> None:
+        for subscription in list(self._by_type["subscription"].values()):
+            if subscription["customer"] == ident and subscription["status"] not in _ENDED:
+                self._end(subscription, "cancellation_requested")
 
     @staticmethod
     def _period_on_items(subscription: dict[str, Any]) -> None:
