@@ -63,6 +63,12 @@ def test_a_subscription_renews_each_month_on_the_clock(
         ("subscription_create", "paid"),
     ]
     assert invoices[0].number.endswith("-0002")
+    (line,) = stripe.Invoice.list_lines(invoices[0].id).data
+    assert (line.amount, line.period.start, line.price.id) == (
+        900,
+        sub.current_period_end,
+        price.id,
+    )
     assert (
         invoices[0].charge
         == stripe.PaymentIntent.retrieve(invoices[0].payment_intent).latest_charge

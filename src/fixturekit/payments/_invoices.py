@@ -301,6 +301,15 @@ class Invoices(PaymentIntents):
         )
         return invoice
 
+    def _op_list_invoice_lines(self, ident: str, *, limit: int = 10) -> dict[str, Any]:
+        lines = self._get(ident, "invoice", "invoice", status=404)["lines"]["data"]
+        return {
+            "object": "list",
+            "data": lines[:limit],
+            "has_more": len(lines) > limit,
+            "url": f"/v1/invoices/{ident}/lines",
+        }
+
     def _default_method_of(self, invoice: dict[str, Any]) -> str | None:
         """The invoice's, its subscription's, or its customer's default payment method."""
         if invoice["default_payment_method"]:

@@ -574,6 +574,10 @@ OPERATIONS: tuple[Operation, ...] = (
         Param("status", one_of("draft", "open", "paid", "uncollectible", "void")),
     ),
     _retrieve("/v1/invoices/{id}", "invoice"),
+    Operation(
+        "list", "GET", "/v1/invoices/{id}/lines", "line_item", Invoices._op_list_invoice_lines,
+        (Param("limit", LIMIT),), targeted=True, python=False,
+    ),
     _row(
         "pay_invoice", "POST /v1/invoices/{id}/pay", "invoice", Invoices._op_pay_invoice,
         _PAYMENT_METHOD, Param("off_session", BOOLEAN), charges=True,
