@@ -4,6 +4,7 @@ from) while a sandbox runs are escapes too."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -12,6 +13,9 @@ from sqlalchemy.pool import NullPool
 from fixturekit.db import SandboxEscapeError, TestDatabase
 
 from .conftest import SERVERS, metadata, unique_name
+
+if TYPE_CHECKING:
+    from tests.conftest import InnerPytest
 
 
 def _write_to_source(url: str, *, temporary: bool) -> None:
@@ -60,3 +64,38 @@ def test_reads_of_the_source_database_are_not_escapes(tmp_path: Path) -> None:
     with TestDatabase(source, schema=metadata) as db, db.sandbox(), engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     engine.dispose()
+
+
+SOURCE_GUARD_TESTS = """
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+
+def test_the_app_reads_its_real_database(db_session, pytestconfig):
+    engine = create_engine(pytestconfig.getini("fixturekit_database_url"))
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def test_a_bound_engine_on_the_source_url_is_fine(db_sandbox, pytestconfig):
+    engine = create_engine(pytestconfig.getini("fixturekit_database_url"))
+    db_sandbox.bind(engine)
+    with Session(engine) as session:
+        session.execute(text("SELECT 1"))
+"""
+
+
+@pytest.mark.slow
+def test_tests_with_a_database_fixture_may_not_connect_to_the_source(
+    inner_pytest: InnerPytest,
+) -> None:
+    from .test_fixtures import PLUGINS
+
+    url = f"sqlite:///{inner_pytest.path / 'app.db'}"
+    inner_pytest.makepyfile(test_source_guard=SOURCE_GUARD_TESTS)
+    inner_pytest.ini(f"fixturekit_database_url = {url}\n")
+    result = inner_pytest.run(plugins=PLUGINS)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*test_the_app_reads_its_real_database connected to sqlite:///*app.db, the SOURCE*"]
+    )

@@ -12,7 +12,7 @@ from sqlalchemy.engine import URL, Connection, Engine, make_url
 from fixturekit.db import _escapes
 from fixturekit.db._database import TestDatabase
 
-__all__ = ["guarded_urls", "refuse"]
+__all__ = ["guarded_urls", "refuse", "refuse_source"]
 
 #: What a test may ask for to use the database, the one to suggest first.
 FIXTURES = (
@@ -75,6 +75,42 @@ def refuse(
     if not identities:
         yield
         return
+    event.listen(Engine, "engine_connect", check)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "engine_connect", check)
+
+
+@contextlib.contextmanager
+def refuse_source(database: TestDatabase, *, nodeid: str) -> Iterator[None]:
+    """While the block runs (a test with a database fixture), connecting to the source
+    database (the one the test database's name derives from) fails the test: the code
+    under test is not using the test database. Engines bound to a sandbox never connect."""
+    source = database._source_to_watch()
+    found = _escapes.identity(source) if source is not None else None
+    if found is None:
+        yield
+        return
+
+    def check(conn: Connection) -> None:
+        engine: Engine = conn.engine
+        if getattr(conn, "_fk_root", None) is not None or engine in _escapes._internal:
+            return  # joins a sandbox (sandbox.bind(engine)), or fixturekit's own
+        if _escapes._engine_identity(engine) != found:
+            return
+        import pytest
+
+        shown = engine.url.render_as_string(hide_password=True)
+        pytest.fail(
+            f"{nodeid} connected to {shown}, the SOURCE database the fixturekit test "
+            f"database {database.name!r} is derived from: the code under test is not using "
+            "the test database, and would read or write real data. Point it at the test "
+            "database (fixturekit_database.url), or bind its engine or sessionmaker: "
+            "db_sandbox.bind(engine)",
+            pytrace=False,
+        )
+
     event.listen(Engine, "engine_connect", check)
     try:
         yield

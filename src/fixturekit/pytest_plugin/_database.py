@@ -135,9 +135,17 @@ def fixturekit_database(pytestconfig: pytest.Config) -> Iterator[TestDatabase]:
 
 
 @pytest.fixture
-def db_sandbox(fixturekit_database: TestDatabase) -> Iterator[DatabaseSandbox]:
-    """A DatabaseSandbox: everything done in it is rolled back after the test."""
-    with fixturekit_database.sandbox() as sandbox:
+def db_sandbox(
+    fixturekit_database: TestDatabase, request: pytest.FixtureRequest
+) -> Iterator[DatabaseSandbox]:
+    """A DatabaseSandbox: everything done in it is rolled back after the test (which
+    may not connect to the source database the test database derives from)."""
+    from fixturekit.db._access import refuse_source
+
+    with (
+        fixturekit_database.sandbox() as sandbox,
+        refuse_source(fixturekit_database, nodeid=request.node.nodeid),
+    ):
         yield sandbox
 
 
