@@ -336,6 +336,13 @@ def test_bad_input(sdk: Any, payments: FakePayments) -> None:
     with pytest.raises(stripe.InvalidRequestError) as past:
         stripe.Subscription.create(customer=customer.id, items=[{"price": price.id}], trial_end=5)
     assert past.value.param == "trial_end"
+    with pytest.raises(stripe.InvalidRequestError) as behavior:
+        stripe.Subscription.create(
+            customer=customer.id,
+            items=[{"price": price.id}],
+            payment_behavior="error_if_incomplete",
+        )
+    assert (behavior.value.param, "left out" in str(behavior.value)) == ("payment_behavior", True)
     with pytest.raises(stripe.InvalidRequestError) as status:
         stripe.Subscription.list(status="paid")
     assert status.value.param == "status"

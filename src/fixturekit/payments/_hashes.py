@@ -15,13 +15,16 @@ from fixturekit.payments._params import (
     _metadata,
     _string,
     billing_details,
+    card_int,
     invalid,
 )
 
 __all__ = [
     "AUTOMATIC_PAYMENT_METHODS",
     "CREATED",
+    "EXPIRY",
     "FLAG",
+    "FRAUD_DETAILS",
     "OFF_SESSION",
     "PAYMENT_METHOD_DATA",
     "PAYMENT_METHOD_OPTIONS",
@@ -197,6 +200,23 @@ def _trial_end(value: object, param: str) -> int | str:
     raise invalid(f"Invalid {param}: must be 'now' or a Unix timestamp, not {value!r}", param)
 
 
+def _fraud_details(value: object, param: str) -> dict[str, str]:
+    if isinstance(value, Mapping) and set(value) <= {"user_report"}:
+        report = value.get("user_report")
+        if report in (None, "fraudulent", "safe"):
+            return {} if report is None else {"user_report": report}
+    raise invalid(f"{param} takes user_report='fraudulent' or 'safe'", param=param)
+
+
+def _expiry(value: object, param: str) -> dict[str, Any]:
+    if isinstance(value, Mapping):
+        return {
+            key: card_int(item, key) if key in ("exp_month", "exp_year") else item
+            for key, item in value.items()
+        }
+    raise invalid(f"Invalid hash: {param} must be a hash", param=param)
+
+
 AUTOMATIC_PAYMENT_METHODS = Check("hash", _automatic_payment_methods)
 PAYMENT_METHOD_DATA = Check("hash", _payment_method_data)
 PAYMENT_METHOD_OPTIONS = Check("hash", _payment_method_options)
@@ -205,3 +225,5 @@ SHIPPING = Check("metadata", _shipping)
 CREATED = Check("raw", _created)
 FLAG = Check("raw", _flag)
 TRIAL_END = Check("raw", _trial_end)
+FRAUD_DETAILS = Check("hash", _fraud_details)
+EXPIRY = Check("hash", _expiry)

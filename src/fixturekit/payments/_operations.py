@@ -27,7 +27,9 @@ from fixturekit.payments._customers import Customers
 from fixturekit.payments._hashes import (
     AUTOMATIC_PAYMENT_METHODS,
     CREATED,
+    EXPIRY,
     FLAG,
+    FRAUD_DETAILS,
     OFF_SESSION,
     PAYMENT_METHOD_DATA,
     PAYMENT_METHOD_OPTIONS,
@@ -56,7 +58,6 @@ from fixturekit.payments._params import (
     Check,
     Param,
     billing_details,
-    card_int,
     check_params,
     invalid,
     missing,
@@ -220,23 +221,6 @@ def _search(path: str, kind: str) -> Operation:
     return Operation(f"search_{resources}", "GET", path, kind, run, params)
 
 
-def _fraud_details(value: object, param: str) -> dict[str, str]:
-    if isinstance(value, Mapping) and set(value) <= {"user_report"}:
-        report = value.get("user_report")
-        if report in (None, "fraudulent", "safe"):
-            return {} if report is None else {"user_report": report}
-    raise invalid(f"{param} takes user_report='fraudulent' or 'safe'", param=param)
-
-
-def _expiry(value: object, param: str) -> dict[str, Any]:
-    if isinstance(value, Mapping):
-        return {
-            key: card_int(item, key) if key in ("exp_month", "exp_year") else item
-            for key, item in value.items()
-        }
-    raise invalid(f"Invalid hash: {param} must be a hash", param=param)
-
-
 def _billing_update(value: object, param: str) -> dict[str, Any]:
     """Only the given fields of ``billing_details``, checked like a full one."""
     full = billing_details(value, param)
@@ -296,7 +280,14 @@ _TAX_BEHAVIOR = Param("tax_behavior", one_of("exclusive", "inclusive", "unspecif
 _ITEMS = Check("list", _hashes)
 _TRIAL_END = Param("trial_end", TRIAL_END)
 _PRORATION = Param("proration_behavior", one_of("create_prorations", "none", "always_invoice"))
-_PAYMENT_BEHAVIOR = Param("payment_behavior", one_of(*PAYMENT_BEHAVIORS))
+_PAYMENT_BEHAVIOR = Param(
+    "payment_behavior",
+    one_of(
+        *PAYMENT_BEHAVIORS,
+        message="payment_behavior={value!r} is left out by the fake: "
+        "use allow_incomplete or default_incomplete",
+    ),
+)
 _AUTOMATIC_ONLY = "The fake charges invoices automatically: collection_method={value!r} is left out"
 _CARD_ONLY = "Invalid type: the fake supports payment methods of type 'card', not {value!r}"
 
@@ -334,7 +325,7 @@ OPERATIONS: tuple[Operation, ...] = (
     _row(
         "update_payment_method", "POST /v1/payment_methods/{id}", "payment_method",
         PaymentMethods._op_update_payment_method, Param("billing_details", BILLING_UPDATE),
-        _METADATA, Param("card", Check("hash", _expiry)),
+        _METADATA, Param("card", EXPIRY),
         Param("allow_redisplay", one_of("always", "limited", "unspecified")),
     ),
     _row(
@@ -441,7 +432,7 @@ OPERATIONS: tuple[Operation, ...] = (
     _row(
         "update_charge", "POST /v1/charges/{id}", "charge", Charges._op_update_charge,
         *_str("description", "receipt_email", "transfer_group"), _METADATA, _SHIPPING,
-        Param("fraud_details", Check("hash", _fraud_details)),
+        Param("fraud_details", FRAUD_DETAILS),
     ),
     _row(
         "capture_charge", "POST /v1/charges/{id}/capture", "charge", Charges._op_capture_charge,

@@ -27,7 +27,7 @@ __all__ = ["FINAL_STATUSES", "PAYMENT_BEHAVIORS", "RETRY_DAYS", "Subscriptions"]
 
 #: What a subscription becomes when the last retry fails.
 FINAL_STATUSES = ("canceled", "unpaid", "past_due")
-PAYMENT_BEHAVIORS = ("allow_incomplete", "default_incomplete", "error_if_incomplete")
+PAYMENT_BEHAVIORS = ("allow_incomplete", "default_incomplete")
 #: How long a first payment may stay unpaid before the subscription expires.
 INCOMPLETE_TTL = timedelta(hours=23)
 #: ``customer.subscription.trial_will_end`` comes this long before a trial ends.
