@@ -45,6 +45,7 @@ from fixturekit.pytest_plugin._fixtures import payments as payments
 from fixturekit.pytest_plugin._fixtures import queue as queue
 from fixturekit.pytest_plugin._fixtures import start_clocks_for_markers
 from fixturekit.pytest_plugin._fixtures import tokens as tokens
+from fixturekit.pytest_plugin._inicheck import check_ini
 from fixturekit.pytest_plugin._network import network_guard as network_guard
 from fixturekit.pytest_plugin._options import add_options, register_markers
 from fixturekit.pytest_plugin._register import register_factory, register_fake
@@ -72,6 +73,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     install()  # again, for when the plugin was registered too late for the hook above
     register_markers(config)
+    check_ini(config)
     _seed.configure(config)
     _network.configure(config)
     _database.configure(config)
