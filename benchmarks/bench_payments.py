@@ -314,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
         args.repeat, args.number = 3, 200
     if args.repeat < 1 or args.number < 10:
         parser.error("--repeat must be >= 1 and --number >= 10")
+    if args.repeat * max(args.number // 100, 2) > 5000:
+        # each subscription's year moves the one clock a year on: stay before 9999
+        parser.error("--repeat times --number / 100 must stay <= 5000 (years on the clock)")
     result = run(args.repeat, args.number)
     print(json.dumps(result, indent=2) if args.json else report(result))
     return 0
