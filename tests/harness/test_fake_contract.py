@@ -145,3 +145,17 @@ def test_strict_must_be_a_bool() -> None:
 def test_strict_mode_error_is_an_assertion_error_and_a_fixturekit_error() -> None:
     assert issubclass(StrictModeError, AssertionError)
     assert issubclass(StrictModeError, FixturekitError)
+
+
+def test_every_strict_fake_of_a_harness_reports_even_when_another_one_failed() -> None:
+    first, second = StrictSMS(strict=True), StrictSMS(strict=True)
+    second.name = "backup_sms"
+    harness = fk.Harness(clock=fk.Clock(patch=False), fakes=[first, second])
+    harness.start()
+    first.send("one")
+    second.send("two")
+    with pytest.raises(StrictModeError) as info:
+        harness.stop()
+    assert str(info.value).count("1 sms were sent that no assertion looked at") == 2
+    assert not first.running
+    assert not second.running

@@ -49,6 +49,7 @@ class Harness(Lifecycle):
         self.timeline = timeline if timeline is not None else Timeline(self.clock)
         self._fakes: dict[str, Fake] = {}
         self._stack: ExitStack | None = None
+        self._exit_errors: list[StrictModeError] = []
         for fake in fakes:
             self._register(fake)
 
@@ -130,7 +131,16 @@ class Harness(Lifecycle):
 
     def _enter_fake(self, stack: ExitStack, fake: Fake) -> None:
         fake.attach(clock=self.clock, timeline=self.timeline)
-        stack.enter_context(fake)
+        fake.start()
+        stack.callback(self._stop_fake, fake)
+
+    def _stop_fake(self, fake: Fake) -> None:
+        # Each fake runs its own exit checks: one fake's StrictModeError must not look,
+        # to the fakes stopped after it, like an error raised by the with block.
+        try:
+            fake.stop()
+        except StrictModeError as exc:
+            self._exit_errors.append(exc)
 
     # --- lifecycle ------------------------------------------------------------------
 
@@ -150,15 +160,16 @@ class Harness(Lifecycle):
         if self._stack is None:
             raise RuntimeError("this Harness is not running; stop() follows start()")
         stack, self._stack = self._stack, None
+        self._exit_errors = []
         try:
             stack.close()
-        except StrictModeError as exc:
-            # Fakes' exit checks: their messages are what to read, not contextlib's frames.
-            chained: BaseException | None = exc
-            while isinstance(chained, StrictModeError):
-                chained.with_traceback(None)
-                chained = chained.__context__
-            raise exc  # from here: without the frames it came through
+        finally:
+            errors, self._exit_errors = self._exit_errors, []
+        if len(errors) == 1:
+            # The fake's message is what to read, not the frames it came through.
+            raise errors[0].with_traceback(None)
+        if errors:
+            raise StrictModeError("\n".join(str(error) for error in errors))
 
     def skip_exit_checks(self) -> None:
         """Every fake skips its exit checks when the harness stops this time (see
