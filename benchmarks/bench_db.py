@@ -31,6 +31,10 @@ are about this), **total** = setup + body + teardown. The patterns:
   (children first) and commit.
 * ``create/drop``: ``metadata.create_all`` on an empty database, body, ``drop_all``.
 * ``clone``: ``db.sandbox(isolation="clone")``: a database per test from the template.
+* ``nested``: ``sandbox`` inside a sandbox left open for the whole run (a module-scoped
+  one), on a TestDatabase of its own, against ``sandbox`` in a run of their own.
+* ``bind(engine)``: the body on ``Session(app_engine)`` with the engine bound, against
+  ``bound sessionmaker``: the body on ``SessionLocal()`` with the sessionmaker bound.
 
 Every pattern uses the test database's engine (on SQLite with fixturekit's begin hook,
 which the bare recipe also needs to be correct). The patterns are interleaved test by
@@ -80,7 +84,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, registry
+from sqlalchemy.orm import Session, registry, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from fixturekit.db import TestDatabase
@@ -164,6 +168,23 @@ def sandbox_pattern(db: TestDatabase, *, shared: bool = False, **options: Any) -
     def teardown(session: Session, sandbox: Any) -> None:
         if not shared:
             session.close()
+        sandbox.__exit__(None, None, None)
+
+    return setup, teardown
+
+
+def bound_pattern(db: TestDatabase, target: Any, make: Callable[[], Session]) -> Pattern:
+    """A sandbox with ``target`` (an engine or a sessionmaker) bound; the body on
+    ``make()``, as the application's code opens its session."""
+
+    def setup() -> tuple[Session, Any]:
+        sandbox = db.sandbox()
+        sandbox.__enter__()
+        sandbox.bind(target)
+        return make(), sandbox
+
+    def teardown(session: Session, sandbox: Any) -> None:
+        session.close()
         sandbox.__exit__(None, None, None)
 
     return setup, teardown
@@ -358,7 +379,29 @@ def backend_run(label: str, url: str, quick: bool, repeat: int) -> dict[str, Any
             },
             repeat,
         )
-    return {**main, **alone, **loaded}
+        # Issue 11: a sandbox nested in a module's, bind(engine) against a sessionmaker.
+        app_engine = create_engine(db.url, poolclass=NullPool)
+        maker = sessionmaker()
+        with TestDatabase(url, schema=metadata, name="bench_nested_test") as nested_db:
+            outer = nested_db.sandbox().start()
+            try:
+                issue11 = interleaved(
+                    {
+                        "plain sandbox": (sandbox_pattern(db), models, fast),
+                        "nested sandbox": (sandbox_pattern(nested_db), models, fast),
+                        "bind(engine)": (
+                            bound_pattern(db, app_engine, lambda: Session(app_engine)),
+                            models,
+                            fast,
+                        ),
+                        "bound sessionmaker": (bound_pattern(db, maker, maker), models, fast),
+                    },
+                    repeat,
+                )
+            finally:
+                outer.stop()
+        app_engine.dispose()
+    return {**main, **alone, **loaded, **issue11}
 
 
 # --- the escape detector's listener while no sandbox is open ----------------------------
@@ -596,6 +639,34 @@ def report(raw: dict[str, Any], backends: list[str], repeat: int) -> None:
             "recipe, 20k rows present",
             "sandbox / recipe, rows present",
             "rows present / none",
+        ],
+        rows,
+    )
+
+    print("### Issue 11: nesting and bind(engine), overhead and total, ms\n")
+    rows = []
+    for label in backends:
+        r = raw[label]
+        rows.append(
+            [
+                label,
+                cell(r["plain sandbox"], overhead_ms),
+                cell(r["nested sandbox"], overhead_ms),
+                shown(ratio(r["nested sandbox"], r["plain sandbox"], total_ms)),
+                cell(r["bound sessionmaker"], total_ms),
+                cell(r["bind(engine)"], total_ms),
+                shown(ratio(r["bind(engine)"], r["bound sessionmaker"], total_ms)),
+            ]
+        )
+    table(
+        [
+            "backend",
+            "plain, overhead",
+            "nested, overhead",
+            "nested / plain, total (target <= 1.1)",
+            "sessionmaker, total",
+            "bind(engine), total",
+            "engine / sessionmaker, total (target <= 1.1)",
         ],
         rows,
     )

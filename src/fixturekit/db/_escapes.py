@@ -220,9 +220,17 @@ def enter(dbapi_connection: object | None, engine: Engine | None) -> Watch | Non
     return new
 
 
+_source_identities: dict[URL, tuple[object, ...] | None] = {}
+
+
 def enter_source(url: URL | None) -> Watch | None:
     """A sandbox also watches the source database ``url`` (writes there are escapes)."""
-    found = identity(url) if url is not None else None
+    if url is None:
+        return None
+    try:
+        found = _source_identities[url]
+    except KeyError:
+        found = _source_identities[url] = identity(url)
     if found is None:
         return None
     with _lock:
