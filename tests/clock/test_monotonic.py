@@ -10,9 +10,14 @@ from typing import Any
 import pytest
 
 import fixturekit as fk
+from fixturekit.clock import install as install_time_trampolines
 
 UTC = timezone.utc
 START = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
+
+# As the docs advise for timers grabbed where no module global holds them (a default
+# argument, below): the monotonic trampolines go in before the code that grabs them.
+install_time_trampolines(monotonic=True)
 
 
 class TTLCache:
@@ -138,3 +143,22 @@ def test_monotonic_needs_a_patching_clock_and_a_bool() -> None:
         fk.Clock(START, monotonic="yes")  # type: ignore[arg-type]
     assert fk.Clock(START, monotonic=True).monotonic
     assert not fk.Clock(START).monotonic
+
+
+def test_install_takes_monotonic_as_a_bool() -> None:
+    with pytest.raises(TypeError, match="monotonic must be True or False, not 1"):
+        install_time_trampolines(monotonic=1)  # type: ignore[arg-type]
+
+
+def test_plain_install_leaves_the_monotonic_clocks_alone_in_a_new_process() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import time, types\nimport fixturekit.clock\nfixturekit.clock.install()\n"
+        "print(isinstance(time.monotonic, types.BuiltinFunctionType))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    assert out.strip() == "True"

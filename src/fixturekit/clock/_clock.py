@@ -40,7 +40,7 @@ _UTC = timezone.utc
 _PARSED: dict[str, datetime] = {}
 
 
-def install() -> None:
+def install(*, monotonic: bool = False) -> None:
     """Install the time trampolines now instead of at the first patching Clock.
 
     Code that grabs ``datetime.now`` at import time (``Field(default_factory=datetime.now)``,
@@ -50,14 +50,21 @@ def install() -> None:
     of a ``unittest`` package's ``__init__.py`` to get the same. With no clock running,
     the installed functions return real time.
 
-    The monotonic clocks (``time.monotonic``, ``time.perf_counter``) get trampolines
-    too, which report real readings unless a ``Clock(monotonic=True)`` runs; installed
-    early, they reach timers grabbed at import (cachetools' ``TTLCache`` default).
+    With ``monotonic=True`` the monotonic clocks (``time.monotonic``,
+    ``time.perf_counter`` and their ``_ns`` variants) get trampolines too, which report
+    real readings unless a ``Clock(monotonic=True)`` runs. A ``Clock(monotonic=True)``
+    installs them itself when it first starts; installing them earlier reaches timers
+    grabbed before that, such as a default argument bound at import (cachetools'
+    ``TTLCache(timer=time.monotonic)``). The pytest plugin does not, so that runs which
+    never use monotonic time pay nothing for it.
     """
-    from fixturekit.clock import _monotonic
-
+    if not isinstance(monotonic, bool):
+        raise TypeError(f"monotonic must be True or False, not {monotonic!r}")
     _timepatch.install()
-    _monotonic.install()
+    if monotonic:
+        from fixturekit.clock import _monotonic
+
+        _monotonic.install()
 
 
 def _describe_types() -> str:
