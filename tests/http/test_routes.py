@@ -200,9 +200,7 @@ def test_route_arguments_are_checked(call: object, message: str) -> None:
 
 
 def test_constructor_options_are_checked() -> None:
-    with pytest.raises(
-        TypeError, match=r"FakeHTTP\(\) got an unexpected keyword.*'bse_url'"
-    ):
+    with pytest.raises(TypeError, match=r"FakeHTTP\(\) got an unexpected keyword.*'bse_url'"):
         FakeHTTP(bse_url="https://api.test")  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="respx's name for what FakeHTTP calls strict="):
         FakeHTTP(assert_all_called=False)  # type: ignore[call-arg]
