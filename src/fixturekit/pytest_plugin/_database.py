@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from fixturekit.pytest_plugin._items import add_fixture, wants_any
+from fixturekit.pytest_plugin._items import add_fixture, any_wants, wants_any
 from fixturekit.pytest_plugin._options import DB_MARKERS
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ def watch_database_fixtures(config: pytest.Config, items: list[pytest.Item]) -> 
     """After collection: when some test uses a database fixture, watch fixture setups
     for the ``fixturekit_database`` ones (other runs pay nothing per fixture)."""
     watching = config.pluginmanager.has_plugin(_WATCH_PLUGIN)
-    if not watching and any(wants_any(item, _DB_FIXTURES) for item in items):
+    if not watching and any_wants(items, _DB_FIXTURES):
         config.pluginmanager.register(WatchDatabaseSetup(), _WATCH_PLUGIN)
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 import pytest
 
-__all__ = ["add_fixture", "marked", "wants_any"]
+__all__ = ["add_fixture", "any_wants", "marked", "wants_any"]
 
 
 def marked(items: Iterable[pytest.Item], names: Sequence[str]) -> list[pytest.Item]:
@@ -39,9 +39,22 @@ def marked(items: Iterable[pytest.Item], names: Sequence[str]) -> list[pytest.It
     result = []
     for item in items:
         own = item.own_markers
-        if (own and any(mark.name in wanted for mark in own)) or under_marker(item.parent):
+        if own and any(mark.name in wanted for mark in own):
+            result.append(item)
+            continue
+        parent = item.parent
+        found = known.get(id(parent))
+        if found is None:
+            found = under_marker(parent)
+        if found:
             result.append(item)
     return result
+
+
+def any_wants(items: Iterable[pytest.Item], names: frozenset[str]) -> bool:
+    """Whether some item's fixtures (as collected) include one of ``names``."""
+    disjoint = names.isdisjoint
+    return not all(disjoint(getattr(item, "fixturenames", ())) for item in items)
 
 
 def wants_any(item: pytest.Item, names: frozenset[str]) -> bool:
