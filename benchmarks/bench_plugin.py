@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_plugin.py [--quick] [--tests 2000] [--repeat 9] [--ini LINE]
-                                      [--plugin MODULE] [--json]
+                                      [--plugin MODULE] [--instructions] [--json]
 
 A temporary directory gets ``--tests`` trivial tests (``def test_n(): pass``, 100 per
 file) and a ``pytest.ini`` of its own (plus any ``--ini`` lines, e.g.
@@ -29,6 +29,11 @@ Reported: median (min-max) CPU seconds per case; for fixturekit against each of 
 other two cases, the CPU ratio (1.03 means 3% more) as the median of the
 per-repetition ratios and as the ratio of the fastest runs (less sensitive to other
 work on the machine), and the extra CPU per test in microseconds.
+
+CPU time moves with whatever else the machine does. ``--instructions`` counts the
+instructions of one run per case instead, under valgrind's callgrind (slow: about a
+minute per case; hash randomization off), which repeats to within a fraction of a
+percent on a busy machine.
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -82,8 +89,80 @@ def run_once(root: Path, extra: tuple[str, ...], count: int) -> tuple[float, flo
     return usage.ru_utime + usage.ru_stime, wall
 
 
+def _arguments(plugin: str) -> dict[str, tuple[str, ...]]:
+    return {PLAIN: (), EMPTY: ("-p", EMPTY_PLUGIN), OURS: ("-p", plugin)}
+
+
+def count_instructions(root: Path, extra: tuple[str, ...]) -> int:
+    """Instructions executed by one pytest run over ``root``, counted by callgrind."""
+    env = dict(os.environ, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTHONHASHSEED="0")
+    env.pop("PYTEST_ADDOPTS", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    command = [
+        "valgrind",
+        "--tool=callgrind",
+        "--callgrind-out-file=/dev/null",
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *extra,
+        ".",
+    ]
+    done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, check=False)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        raise SystemExit(f"valgrind pytest {' '.join(extra)} failed:\n{done.stdout}{done.stderr}")
+    return int(found.group(1))
+
+
+def measure_instructions(count: int, ini: list[str], plugin: str) -> dict[str, Any]:
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind (apt-get install valgrind)")
+    arguments = _arguments(plugin)
+    with tempfile.TemporaryDirectory(prefix="fixturekit-bench-plugin-") as tmp:
+        root = Path(tmp)
+        write_tests(root, count, ini)
+        for name in CASES:  # warm-up: bytecode caches
+            run_once(root, arguments[name], count)
+        counted = {name: count_instructions(root, arguments[name]) for name in CASES}
+    return {
+        "plugin": plugin,
+        "tests": count,
+        "ini": ini,
+        "instructions": counted,
+        "against": {
+            base: {
+                "ratio": counted[OURS] / counted[base],
+                "extra_per_test": (counted[OURS] - counted[base]) / count,
+            }
+            for base in (PLAIN, EMPTY)
+        },
+    }
+
+
+def report_instructions(result: dict[str, Any]) -> str:
+    ini = f"; ini: {'; '.join(result['ini'])}" if result["ini"] else ""
+    lines = [
+        f"{result['tests']} trivial tests, instructions counted by callgrind, "
+        f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1, -p {result['plugin']}{ini}",
+        "",
+        "| case | instructions (millions) |",
+        "|---|---|",
+    ]
+    lines += [f"| {name} | {result['instructions'][name] / 1e6:,.1f} |" for name in CASES]
+    lines += ["", "| fixturekit against | ratio | extra per test |", "|---|---|---|"]
+    for base, numbers in result["against"].items():
+        lines.append(
+            f"| {base} | {numbers['ratio']:.4f} | {numbers['extra_per_test']:,.0f} instructions |"
+        )
+    return "\n".join(lines)
+
+
 def measure(count: int, repeat: int, ini: list[str], plugin: str) -> dict[str, Any]:
-    arguments = {PLAIN: (), EMPTY: ("-p", EMPTY_PLUGIN), OURS: ("-p", plugin)}
+    arguments = _arguments(plugin)
     cpu: dict[str, list[float]] = {name: [] for name in CASES}
     wall: dict[str, list[float]] = {name: [] for name in CASES}
     with tempfile.TemporaryDirectory(prefix="fixturekit-bench-plugin-") as tmp:
@@ -165,8 +244,17 @@ def main(argv: list[str] | None = None) -> None:
         help="the plugin module to load, to compare two versions of it "
         "(default: fixturekit.pytest_plugin)",
     )
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions under valgrind (one run per case) instead of timing",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
     args = parser.parse_args(argv)
+    if args.instructions:
+        counted = measure_instructions(args.tests, args.ini, args.plugin)
+        print(json.dumps(counted, indent=2) if args.json else report_instructions(counted))
+        return
     repeat = 3 if args.quick else args.repeat
     result = measure(args.tests, repeat, args.ini, args.plugin)
     print(json.dumps(result, indent=2) if args.json else report(result))
