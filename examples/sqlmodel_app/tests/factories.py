@@ -15,7 +15,6 @@ class ItemFactory(fk.Factory[Item]):
 
 
 class UserFactory(fk.Factory[User]):
-    email = fk.Sequence("user{n}@example.com")
     hashed_password = _HASHED
     is_active = True
     is_superuser = False
