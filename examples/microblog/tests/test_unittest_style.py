@@ -155,6 +155,37 @@ class PasswordResetCase(MicroblogTestCase):
         self.mailer.assert_nothing_sent()
 
 
+class TutorialConfigCase(HarnessTestCase):
+    """``database_bind = (db,)``: the app, built once with the tutorial's own test
+    configuration (an in-memory SQLite URL), has its engine routed into each test's
+    sandbox before ``setUp`` goes on."""
+
+    database = MicroblogTestCase.database
+    database_bind = (db,)
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        super().setUpClass()
+        cls.app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "TESTING": True})
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.app_context = self.app.app_context()
+        self.app_context.push()
+        self.addCleanup(self.app_context.pop)
+
+    def test_the_app_and_the_test_share_the_sandbox(self) -> None:
+        db.session.add(User(username="susan", email="susan@example.com"))
+        db.session.commit()
+        self.assertEqual(self.db_session.scalars(select(User.username)).all(), ["susan"])
+        UserFactory.create(username="john")
+        db.session.commit()
+        self.assertEqual(len(self.db_session.scalars(select(User)).all()), 2)
+
+    def test_the_next_test_starts_empty(self) -> None:
+        self.assertEqual(db.session.scalars(select(User)).all(), [])
+
+
 # The same cases on each server that is configured: UserModelOnPostgresCase...
 for _backend, _url in (("Postgres", POSTGRES_URL), ("MariaDB", MYSQL_URL)):
     if not _url:
