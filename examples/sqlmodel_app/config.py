@@ -19,8 +19,12 @@ class Settings:
     SECRET_KEY: str = field(default_factory=lambda: _env("SECRET_KEY", secrets.token_urlsafe(32)))
     ACCESS_TOKEN_EXPIRE_MINUTES: int = 60 * 24 * 8
     EMAIL_RESET_TOKEN_EXPIRE_HOURS: int = 48
-    FRONTEND_HOST: str = field(default_factory=lambda: _env("FRONTEND_HOST", "http://localhost:5173"))
-    FIRST_SUPERUSER: str = field(default_factory=lambda: _env("FIRST_SUPERUSER", "admin@example.com"))
+    FRONTEND_HOST: str = field(
+        default_factory=lambda: _env("FRONTEND_HOST", "http://localhost:5173")
+    )
+    FIRST_SUPERUSER: str = field(
+        default_factory=lambda: _env("FIRST_SUPERUSER", "admin@example.com")
+    )
     FIRST_SUPERUSER_PASSWORD: str = field(
         default_factory=lambda: _env("FIRST_SUPERUSER_PASSWORD", "changethis")
     )
@@ -28,7 +32,9 @@ class Settings:
     SMTP_PORT: int = field(default_factory=lambda: int(_env("SMTP_PORT", "587")))
     SMTP_USER: str | None = field(default_factory=lambda: _env("SMTP_USER", "") or None)
     SMTP_PASSWORD: str | None = field(default_factory=lambda: _env("SMTP_PASSWORD", "") or None)
-    EMAILS_FROM_EMAIL: str = field(default_factory=lambda: _env("EMAILS_FROM_EMAIL", "info@example.com"))
+    EMAILS_FROM_EMAIL: str = field(
+        default_factory=lambda: _env("EMAILS_FROM_EMAIL", "info@example.com")
+    )
 
 
 settings = Settings()

@@ -1,5 +1,7 @@
 """Tables and the request/response shapes, as in the full-stack FastAPI template."""
 
+# ruff: noqa: I002 - SQLModel reads these annotations when the classes are made:
+# postponed annotations ("from __future__ import annotations") break its relationships.
 
 import uuid
 

@@ -15,7 +15,9 @@ router = APIRouter(prefix="/items", tags=["items"])
 
 
 @router.get("/", response_model=ItemsPublic)
-def read_items(session: SessionDep, current_user: CurrentUser, skip: int = 0, limit: int = 100) -> object:
+def read_items(
+    session: SessionDep, current_user: CurrentUser, skip: int = 0, limit: int = 100
+) -> object:
     count_query = select(func.count()).select_from(Item)
     query = select(Item).order_by(col(Item.title))
     if not current_user.is_superuser:

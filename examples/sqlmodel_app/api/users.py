@@ -60,11 +60,15 @@ def update_user_me(session: SessionDep, user_in: UserUpdateMe, current_user: Cur
 
 
 @router.patch("/me/password")
-def update_password_me(session: SessionDep, body: UpdatePassword, current_user: CurrentUser) -> Message:
+def update_password_me(
+    session: SessionDep, body: UpdatePassword, current_user: CurrentUser
+) -> Message:
     if not verify_password(body.current_password, current_user.hashed_password):
         raise HTTPException(status_code=400, detail="Incorrect password")
     if body.current_password == body.new_password:
-        raise HTTPException(status_code=400, detail="New password cannot be the same as the current one")
+        raise HTTPException(
+            status_code=400, detail="New password cannot be the same as the current one"
+        )
     current_user.hashed_password = get_password_hash(body.new_password)
     session.add(current_user)
     session.commit()
@@ -74,7 +78,9 @@ def update_password_me(session: SessionDep, body: UpdatePassword, current_user: 
 @router.delete("/me")
 def delete_user_me(session: SessionDep, current_user: CurrentUser) -> Message:
     if current_user.is_superuser:
-        raise HTTPException(status_code=403, detail="Super users are not allowed to delete themselves")
+        raise HTTPException(
+            status_code=403, detail="Super users are not allowed to delete themselves"
+        )
     session.delete(current_user)
     session.commit()
     return Message(message="User deleted successfully")
@@ -83,7 +89,9 @@ def delete_user_me(session: SessionDep, current_user: CurrentUser) -> Message:
 @router.post("/signup", response_model=UserPublic)
 def register_user(session: SessionDep, user_in: UserRegister) -> object:
     if crud.get_user_by_email(session=session, email=user_in.email):
-        raise HTTPException(status_code=400, detail="The user with this email already exists in the system")
+        raise HTTPException(
+            status_code=400, detail="The user with this email already exists in the system"
+        )
     return crud.create_user(session=session, user_create=UserCreate.model_validate(user_in))
 
 
@@ -95,7 +103,9 @@ def read_user_by_id(user_id: uuid.UUID, session: SessionDep, current_user: Curre
     if not current_user.is_superuser:
         raise HTTPException(status_code=403, detail="The user doesn't have enough privileges")
     if user is None:
-        raise HTTPException(status_code=404, detail="The user with this id does not exist in the system")
+        raise HTTPException(
+            status_code=404, detail="The user with this id does not exist in the system"
+        )
     return user
 
 
@@ -103,7 +113,9 @@ def read_user_by_id(user_id: uuid.UUID, session: SessionDep, current_user: Curre
 def update_user(session: SessionDep, user_id: uuid.UUID, user_in: UserUpdate) -> object:
     db_user = session.get(User, user_id)
     if db_user is None:
-        raise HTTPException(status_code=404, detail="The user with this id does not exist in the system")
+        raise HTTPException(
+            status_code=404, detail="The user with this id does not exist in the system"
+        )
     if user_in.email:
         existing = crud.get_user_by_email(session=session, email=user_in.email)
         if existing and existing.id != user_id:
@@ -117,7 +129,9 @@ def delete_user(session: SessionDep, current_user: CurrentUser, user_id: uuid.UU
     if user is None:
         raise HTTPException(status_code=404, detail="User not found")
     if user == current_user:
-        raise HTTPException(status_code=403, detail="Super users are not allowed to delete themselves")
+        raise HTTPException(
+            status_code=403, detail="Super users are not allowed to delete themselves"
+        )
     session.exec(delete(Item).where(col(Item.owner_id) == user_id))
     session.delete(user)
     session.commit()

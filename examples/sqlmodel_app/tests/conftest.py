@@ -1,48 +1,40 @@
-from collections.abc import Iterator
-from pathlib import Path
+from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 import fixturekit as fk
-from fixturekit.db import DatabaseSandbox, TestDatabase
 from sqlmodel_app.config import settings
 from sqlmodel_app.db import engine, init_db
 from sqlmodel_app.main import app
-from sqlmodel_app.tests.factories import UserFactory
-
-ALEMBIC_INI = Path(__file__).parents[1] / "alembic.ini"
-tokens = fk.TokenMinter(secret=settings.SECRET_KEY, algorithm="HS256", audience=None, issuer=None)
+from sqlmodel_app.tests.utils import ALEMBIC_INI, UserFactory, log_in, tokens
 
 
 @pytest.fixture(scope="session")
-def fixturekit_database() -> Iterator[TestDatabase]:
-    schema = fk.Alembic(ALEMBIC_INI)  # migrations/env.py reads the app's settings
-    with TestDatabase(settings.DATABASE_URL, schema=schema, session_class=Session, seed=init_db) as db:
+def fixturekit_database():
+    migrations = fk.Alembic(ALEMBIC_INI)  # its env.py reads the app's settings
+    url = settings.DATABASE_URL  # the tests use <its database>_test, built once per run
+    with fk.TestDatabase(url, schema=migrations, session_class=Session, seed=init_db) as db:
         yield db
 
 
 @pytest.fixture(scope="module")
-def client(fixturekit_database: TestDatabase) -> Iterator[TestClient]:
-    """One sandbox per module (each test nests in it), the app's engine bound to it."""
+def client(fixturekit_database):
     with fixturekit_database.sandbox() as sandbox, TestClient(app) as client:
-        sandbox.bind(engine)
+        sandbox.bind(engine)  # the app's Session(engine) works in this module's sandbox
         yield client
 
 
 @pytest.fixture(autouse=True)
-def each_test_rolls_back(db_sandbox: DatabaseSandbox) -> None:
-    """Each test nests in its module's sandbox: its own writes roll back after it."""
+def each_test_rolls_back(db_sandbox): ...  # a sandbox nested in the module's
 
 
 @pytest.fixture(scope="module")
-def superuser_token_headers(client: TestClient) -> dict[str, str]:
-    login = {"username": settings.FIRST_SUPERUSER, "password": settings.FIRST_SUPERUSER_PASSWORD}
-    token = client.post("/api/v1/login/access-token", json=login).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
+def superuser_token_headers(client):
+    return log_in(client, settings.FIRST_SUPERUSER, settings.FIRST_SUPERUSER_PASSWORD)
 
 
 @pytest.fixture(scope="module")
-def normal_user_token_headers(client: TestClient) -> dict[str, str]:
-    return tokens.auth_header(str(UserFactory.create(is_superuser=False).id))
+def normal_user_token_headers(client):
+    return tokens.auth_header(str(UserFactory.create().id))

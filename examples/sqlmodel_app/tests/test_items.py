@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from sqlmodel_app.models import Item
-from sqlmodel_app.tests.factories import ItemFactory, UserFactory, UserWithItemsFactory
+from sqlmodel_app.tests.utils import ItemFactory, UserFactory, UserWithItemsFactory
 
 ITEMS = "/api/v1/items/"
 Headers = dict[str, str]
@@ -40,17 +40,24 @@ def test_each_user_lists_their_own(
     assert client.get(ITEMS, headers=superuser_token_headers).json()["count"] == 4
 
 
-def test_the_previous_tests_items_are_gone(client: TestClient, normal_user_token_headers: Headers) -> None:
+def test_the_previous_tests_items_are_gone(
+    client: TestClient, normal_user_token_headers: Headers
+) -> None:
     assert client.get(ITEMS, headers=normal_user_token_headers).json() == {"data": [], "count": 0}
 
 
 def test_someone_elses_item_is_out_of_reach(
-    client: TestClient, normal_user_token_headers: Headers, superuser_token_headers: Headers, db_session: Session
+    client: TestClient,
+    normal_user_token_headers: Headers,
+    superuser_token_headers: Headers,
+    db_session: Session,
 ) -> None:
     item = ItemFactory.create(owner=UserFactory.create())
     url = f"{ITEMS}{item.id}"
     assert client.get(url, headers=normal_user_token_headers).status_code == 400
-    assert client.put(url, json={"title": "x"}, headers=normal_user_token_headers).status_code == 400
+    assert (
+        client.put(url, json={"title": "x"}, headers=normal_user_token_headers).status_code == 400
+    )
     assert client.delete(url, headers=normal_user_token_headers).status_code == 400
     assert client.get(url, headers=superuser_token_headers).json()["title"] == item.title
     db_session.expire_all()
@@ -58,8 +65,12 @@ def test_someone_elses_item_is_out_of_reach(
 
 
 def test_an_unknown_item_is_404(client: TestClient, normal_user_token_headers: Headers) -> None:
-    assert client.get(f"{ITEMS}{uuid.uuid4()}", headers=normal_user_token_headers).status_code == 404
+    assert (
+        client.get(f"{ITEMS}{uuid.uuid4()}", headers=normal_user_token_headers).status_code == 404
+    )
 
 
 def test_an_item_needs_a_title(client: TestClient, normal_user_token_headers: Headers) -> None:
-    assert client.post(ITEMS, json={"title": ""}, headers=normal_user_token_headers).status_code == 422
+    assert (
+        client.post(ITEMS, json={"title": ""}, headers=normal_user_token_headers).status_code == 422
+    )

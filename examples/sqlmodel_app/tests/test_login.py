@@ -9,8 +9,7 @@ from fixturekit.mail import FakeMailer
 from sqlmodel_app.config import settings
 from sqlmodel_app.models import User
 from sqlmodel_app.security import verify_password
-from sqlmodel_app.tests.conftest import tokens
-from sqlmodel_app.tests.factories import PASSWORD, UserFactory
+from sqlmodel_app.tests.utils import PASSWORD, UserFactory, tokens
 
 LOGIN = "/api/v1/login/access-token"
 
@@ -33,7 +32,10 @@ def superuser_id_of(client: TestClient, token: str) -> str:
 def test_a_wrong_password_is_refused(client: TestClient) -> None:
     login = {"username": settings.FIRST_SUPERUSER, "password": "not the password"}
     response = client.post(LOGIN, json=login)
-    assert (response.status_code, response.json()) == (400, {"detail": "Incorrect email or password"})
+    assert (response.status_code, response.json()) == (
+        400,
+        {"detail": "Incorrect email or password"},
+    )
 
 
 def test_a_made_user_logs_in(client: TestClient) -> None:
@@ -48,7 +50,9 @@ def test_an_inactive_user_cannot_log_in(client: TestClient) -> None:
     assert response.json() == {"detail": "Inactive user"}
 
 
-def test_the_token_names_the_user(client: TestClient, superuser_token_headers: dict[str, str]) -> None:
+def test_the_token_names_the_user(
+    client: TestClient, superuser_token_headers: dict[str, str]
+) -> None:
     response = client.post("/api/v1/login/test-token", headers=superuser_token_headers)
     assert response.json()["email"] == settings.FIRST_SUPERUSER
 
@@ -57,16 +61,25 @@ def superuser_id(session: Session) -> str:
     return str(session.exec(select(User.id).where(User.email == settings.FIRST_SUPERUSER)).one())
 
 
-def test_a_token_minted_with_the_secret_key_is_accepted(client: TestClient, db_session: Session) -> None:
-    response = client.post("/api/v1/login/test-token", headers=tokens.auth_header(superuser_id(db_session)))
+def test_a_token_minted_with_the_secret_key_is_accepted(
+    client: TestClient, db_session: Session
+) -> None:
+    response = client.post(
+        "/api/v1/login/test-token", headers=tokens.auth_header(superuser_id(db_session))
+    )
     assert response.json()["email"] == settings.FIRST_SUPERUSER
 
 
-@pytest.mark.parametrize("kind", ["expired", "not_yet_valid", "bad_signature", "alg_none", "tampered"])
+@pytest.mark.parametrize(
+    "kind", ["expired", "not_yet_valid", "bad_signature", "alg_none", "tampered"]
+)
 def test_bad_tokens_are_refused(client: TestClient, db_session: Session, kind: str) -> None:
     token = getattr(tokens, kind)(superuser_id(db_session))
     response = client.post("/api/v1/login/test-token", headers={"Authorization": f"Bearer {token}"})
-    assert (response.status_code, response.json()) == (403, {"detail": "Could not validate credentials"})
+    assert (response.status_code, response.json()) == (
+        403,
+        {"detail": "Could not validate credentials"},
+    )
 
 
 def test_password_recovery_mails_a_link_that_resets_the_password(
@@ -87,7 +100,9 @@ def test_password_recovery_mails_a_link_that_resets_the_password(
     assert verify_password("a brand new one", stored.hashed_password)
 
 
-def test_recovery_for_an_unknown_address_sends_nothing(client: TestClient, mailer: FakeMailer) -> None:
+def test_recovery_for_an_unknown_address_sends_nothing(
+    client: TestClient, mailer: FakeMailer
+) -> None:
     with mailer.patch_smtplib():
         response = client.post("/api/v1/password-recovery/nobody@example.com")
     assert response.status_code == 200

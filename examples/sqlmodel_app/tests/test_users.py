@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from sqlmodel_app.config import settings
 from sqlmodel_app.models import Item, User
 from sqlmodel_app.security import verify_password
-from sqlmodel_app.tests.factories import PASSWORD, UserFactory, UserWithItemsFactory
+from sqlmodel_app.tests.utils import PASSWORD, UserFactory, UserWithItemsFactory
 
 USERS = "/api/v1/users/"
 Headers = dict[str, str]
@@ -33,7 +33,8 @@ def test_signup_commits_and_each_test_starts_without_it(
     response = client.post(USERS + "signup", json=body)
     assert response.status_code == 200, response.text  # the second run too: rolled back
     user = db_session.exec(select(User).where(User.email == "ada@example.com")).one()
-    assert user.full_name == "Ada" and verify_password("s3cret-enough", user.hashed_password)
+    assert user.full_name == "Ada"
+    assert verify_password("s3cret-enough", user.hashed_password)
 
 
 def test_signup_refuses_a_taken_email(client: TestClient) -> None:
@@ -54,17 +55,26 @@ def test_the_superuser_creates_and_lists_users(
     assert "grace@example.com" in [user["email"] for user in listing["data"]]
 
 
-def test_a_normal_user_cannot_list_or_create(client: TestClient, normal_user_token_headers: Headers) -> None:
+def test_a_normal_user_cannot_list_or_create(
+    client: TestClient, normal_user_token_headers: Headers
+) -> None:
     assert client.get(USERS, headers=normal_user_token_headers).status_code == 403
     body = {"email": "mallory@example.com", "password": "s3cret-enough"}
     assert client.post(USERS, json=body, headers=normal_user_token_headers).status_code == 403
 
 
 def test_update_me_and_password(client: TestClient, normal_user_token_headers: Headers) -> None:
-    response = client.patch(USERS + "me", json={"full_name": "New Name"}, headers=normal_user_token_headers)
+    response = client.patch(
+        USERS + "me", json={"full_name": "New Name"}, headers=normal_user_token_headers
+    )
     assert response.json()["full_name"] == "New Name"
     body = {"current_password": PASSWORD, "new_password": "another-password"}
-    assert client.patch(USERS + "me/password", json=body, headers=normal_user_token_headers).status_code == 200
+    assert (
+        client.patch(
+            USERS + "me/password", json=body, headers=normal_user_token_headers
+        ).status_code
+        == 200
+    )
 
 
 def test_the_module_user_is_unchanged_by_the_previous_test(
@@ -74,10 +84,14 @@ def test_the_module_user_is_unchanged_by_the_previous_test(
     assert me["full_name"] != "New Name"
 
 
-def test_update_me_refuses_a_taken_email(client: TestClient, normal_user_token_headers: Headers) -> None:
+def test_update_me_refuses_a_taken_email(
+    client: TestClient, normal_user_token_headers: Headers
+) -> None:
     other = UserFactory.create()
     body = {"email": other.email}
-    assert client.patch(USERS + "me", json=body, headers=normal_user_token_headers).status_code == 409
+    assert (
+        client.patch(USERS + "me", json=body, headers=normal_user_token_headers).status_code == 409
+    )
 
 
 def test_the_superuser_deletes_a_user_and_their_items(
@@ -98,9 +112,14 @@ def test_reading_another_user(
 ) -> None:
     other = UserFactory.create()
     assert client.get(f"{USERS}{other.id}", headers=normal_user_token_headers).status_code == 403
-    assert client.get(f"{USERS}{other.id}", headers=superuser_token_headers).json()["email"] == other.email
+    assert (
+        client.get(f"{USERS}{other.id}", headers=superuser_token_headers).json()["email"]
+        == other.email
+    )
     assert client.get(f"{USERS}{uuid.uuid4()}", headers=superuser_token_headers).status_code == 404
 
 
-def test_a_superuser_may_not_delete_themselves(client: TestClient, superuser_token_headers: Headers) -> None:
+def test_a_superuser_may_not_delete_themselves(
+    client: TestClient, superuser_token_headers: Headers
+) -> None:
     assert client.delete(USERS + "me", headers=superuser_token_headers).status_code == 403

@@ -4,6 +4,8 @@ Revision ID: 0001
 Revises:
 """
 
+from __future__ import annotations
+
 import sqlalchemy as sa
 from alembic import op
 
