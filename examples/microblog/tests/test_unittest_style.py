@@ -186,15 +186,20 @@ class TutorialConfigCase(HarnessTestCase):
         self.assertEqual(db.session.scalars(select(User)).all(), [])
 
 
-# The same cases on each server that is configured: UserModelOnPostgresCase...
-for _backend, _url in (("Postgres", POSTGRES_URL), ("MariaDB", MYSQL_URL)):
-    if not _url:
-        continue
-    _database = TestDatabase(_url, schema=db.metadata, name="microblog_unittest_test")
-    for _case in (UserModelCase, PostCase, PasswordResetCase):
-        _name = _case.__name__.replace("Case", f"On{_backend}Case")
-        globals()[_name] = type(_name, (_case,), {"database": _database})
+def _on_servers() -> dict[str, type[MicroblogTestCase]]:
+    """The same cases on each server that is configured: UserModelOnPostgresCase..."""
+    made: dict[str, type[MicroblogTestCase]] = {}
+    for backend, url in (("Postgres", POSTGRES_URL), ("MariaDB", MYSQL_URL)):
+        if not url:
+            continue
+        database = TestDatabase(url, schema=db.metadata, name="microblog_unittest_test")
+        for case in (UserModelCase, PostCase, PasswordResetCase):
+            name = case.__name__.replace("Case", f"On{backend}Case")
+            made[name] = type(name, (case,), {"database": database})
+    return made
 
+
+globals().update(_on_servers())
 
 if __name__ == "__main__":
     unittest.main()
