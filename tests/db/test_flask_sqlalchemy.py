@@ -133,10 +133,53 @@ def test_the_escape_advice_names_bind_db(db: TestDatabase, app_and_db: tuple[Any
         conn.execute(users.delete())
 
 
-def test_bind_db_before_init_app_says_what_to_do(db: TestDatabase) -> None:
+def test_an_app_initialised_after_the_bind_joins_the_sandbox(
+    db: TestDatabase, tmp_path: Path
+) -> None:
+    if db.memory:
+        pytest.skip("Flask-SQLAlchemy turns a shared-memory SQLite URI into a file path")
     fdb = flask_sqlalchemy.SQLAlchemy()
-    with db.sandbox() as sandbox, pytest.raises(TypeError, match=r"db\.init_app\(app\)"):
-        sandbox.bind(fdb)
+    app = flask.Flask("fk_flask_late", instance_path=str(tmp_path))
+    app.config["SQLALCHEMY_DATABASE_URI"] = _uri(db.url)
+    with db.sandbox() as sandbox:
+        sandbox.bind(fdb)  # as database_bind does, before setUp makes the app
+        fdb.init_app(app)
+        with app.app_context():
+            fdb.session.add(User(name="late"))
+            fdb.session.commit()
+        assert names(sandbox.connection) == ["late"]
+    assert "_make_engine" not in vars(fdb)  # the hook is gone with the sandbox
+    with db.engine.connect() as conn:
+        assert count(conn) == 0
+    with app.app_context():
+        fdb.session.remove()
+        for engine in fdb.engines.values():
+            engine.dispose()
+
+
+def test_engines_of_other_apps_on_other_backends_are_left_alone(
+    db: TestDatabase, app_and_db: tuple[Any, Any], tmp_path: Path
+) -> None:
+    app, fdb = app_and_db
+    other = flask.Flask("fk_flask_other", instance_path=str(tmp_path))
+    # An app on another backend, alive in the process (never connected to).
+    elsewhere = (
+        f"sqlite:///{tmp_path / 'elsewhere.db'}"
+        if db.url.get_backend_name() != "sqlite"
+        else "postgresql+psycopg://nobody@127.0.0.1:9/none"
+    )
+    other.config["SQLALCHEMY_DATABASE_URI"] = elsewhere
+    fdb.init_app(other)
+    with db.sandbox() as sandbox:
+        sandbox.bind(fdb)  # no TypeError about the other app's driver
+        with app.app_context():
+            fdb.session.add(User(name="ada"))
+            fdb.session.commit()
+        assert names(sandbox.connection) == ["ada"]
+    with other.app_context():
+        fdb.session.remove()
+        for engine in fdb.engines.values():
+            engine.dispose()
 
 
 def test_a_unittest_suite_binds_db_through_database_bind(

@@ -94,12 +94,24 @@ def flask_sqlalchemy_db(target: Any) -> Any | None:
     return None
 
 
-def flask_engines(db: Any) -> list[Any]:
-    """Every engine of every app ``db`` was initialised on (``db.engines``, binds included)."""
-    engines = [engine for per_app in list(db._app_engines.values()) for engine in per_app.values()]
-    if not engines:
-        raise TypeError(
-            "sandbox.bind(db): this Flask-SQLAlchemy extension has no engines yet; call "
-            "db.init_app(app) (or SQLAlchemy(app)) before binding it"
-        )
-    return engines
+def flask_engines(db: Any, ours: Any) -> list[Any]:
+    """The engines of every app ``db`` was initialised on (``db.engines``, binds
+    included) on the test database's backend (``ours``'s: sqlite, postgresql...).
+
+    Those are routed into the sandbox, whatever database their URL names (the
+    tutorial's ``sqlite://`` test configuration included). Engines of other backends,
+    such as an earlier test's app on another server still alive in the process, are
+    left alone.
+    """
+    return [
+        engine
+        for per_app in list(db._app_engines.values())
+        for engine in per_app.values()
+        if same_backend(engine, ours)
+    ]
+
+
+def same_backend(engine: Any, ours: Any) -> bool:
+    """Whether ``engine`` talks to the same kind of server as ``ours`` (the driver may
+    differ: `bind` then says which driver to use)."""
+    return bool(engine.url.get_backend_name() == ours.url.get_backend_name())

@@ -32,6 +32,7 @@ from fixturekit.db._binding import (
     publish,
     rebind,
     restore,
+    same_backend,
     unpublish,
 )
 from fixturekit.db._schema import check_session_class
@@ -126,6 +127,7 @@ class DatabaseSandbox:
         self._watch: _escapes.Watch | None = None
         self._bound: list[tuple[Any, dict[str, Any], scoped_session[Any] | None]] = []
         self._bound_engines: list[tuple[Engine, Any]] = []
+        self._flask_hooks: list[tuple[Any, Any]] = []
         self._scoped: list[Any] = []
         self._joiner: _joined.Joiner | None = None
         self._joined: Engine | None = None
@@ -334,8 +336,9 @@ class DatabaseSandbox:
         self._running()
         db = flask_sqlalchemy_db(target)
         if db is not None:
-            for engine in flask_engines(db):
+            for engine in flask_engines(db, self.engine):
                 self._bind_engine(engine)
+            self._follow_new_apps(db)
             self._add_scoped(db.session)
             return target
         if isinstance(target, Engine):
@@ -362,6 +365,23 @@ class DatabaseSandbox:
         if scoped is not None:
             self._add_scoped(scoped)
         return target
+
+    def _follow_new_apps(self, db: Any) -> None:
+        """Join the engines of apps ``db`` is initialised on while the sandbox runs
+        (an app made in ``setUp`` after ``database_bind``), on the test database's
+        backend."""
+        if any(bound is db for bound, _ in self._flask_hooks):
+            return
+        make_engine = db._make_engine
+
+        def joining_make_engine(bind_key: Any, options: Any, app: Any) -> Any:
+            engine = make_engine(bind_key, options, app)
+            if self._open and same_backend(engine, self.engine):
+                self._bind_engine(engine)
+            return engine
+
+        self._flask_hooks.append((db, db.__dict__.get("_make_engine")))
+        db._make_engine = joining_make_engine
 
     def _add_scoped(self, scoped: Any) -> None:
         with contextlib.suppress(RuntimeError):  # Flask-SQLAlchemy with no app context
@@ -435,6 +455,12 @@ class DatabaseSandbox:
                         self._joiner.cut_off()
                     self._connection = self._transaction = self._tracker = None
                     self._joiner = self._joined = None
+                    for db, previous in reversed(self._flask_hooks):
+                        if previous is None:
+                            db.__dict__.pop("_make_engine", None)
+                        else:
+                            db._make_engine = previous
+                    self._flask_hooks.clear()
                     for engine, saved_cls in reversed(self._bound_engines):
                         _joined.unjoin_engine(engine, saved_cls)
                     self._bound_engines.clear()
