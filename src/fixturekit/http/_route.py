@@ -106,33 +106,22 @@ class HTTPRoute(respx.Route):
             given.append("json")
         if len(given) > 1:
             raise TypeError(f"respond() takes one body, got {' and '.join(given)}")
+        answer: dict[str, Any] = {
+            "headers": headers,
+            "cookies": cookies,
+            "content": content,
+            "text": text,
+            "html": html,
+            "json": json,
+            "stream": stream,
+            "content_type": content_type,
+            "http_version": http_version,
+        }
         if times is None:
-            super().respond(
-                status_code,
-                headers=headers,
-                cookies=cookies,
-                content=content,
-                text=text,
-                html=html,
-                json=json,
-                stream=stream,
-                content_type=content_type,
-                http_version=http_version,
-            )
+            super().respond(status_code, **answer)
             return self
         count = check_count(times, "times", minimum=1)
-        response = respx.MockResponse(
-            status_code,
-            headers=headers,
-            cookies=cookies,
-            content=content,
-            text=text,
-            html=html,
-            json=json,
-            stream=stream,
-            content_type=content_type,
-            http_version=http_version,
-        )
+        response = respx.MockResponse(status_code, **answer)
 
         def make(request: httpx.Request) -> httpx.Response:
             return clone_response(response, request)

@@ -122,18 +122,7 @@ class Charges(Charging):
         return saved[-1]
 
     def _fail_charge(self, charge: dict[str, Any], decline: _cards.Decline, message: str) -> None:
-        charge["failure_code"] = decline.code
-        charge["failure_message"] = message
-        blocked = decline.decline_code == "fraudulent"
-        charge["outcome"] = outcome(
-            "not_sent_to_network" if blocked else "declined_by_network",
-            decline.decline_code,
-            "highest" if blocked else "normal",
-            "Stripe blocked this payment as too risky."
-            if blocked
-            else "The bank did not return any further details with this decline.",
-            "blocked" if blocked else "issuer_declined",
-        )
+        self._mark_declined(charge, decline, message)
         formatted = _cards.format_amount(charge["amount"], charge["currency"])
         self._emit(
             "charge.failed", charge, f"{charge['id']} {formatted} declined: {decline.decline_code}"

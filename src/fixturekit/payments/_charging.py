@@ -258,15 +258,8 @@ class Charging(PaymentMethods, Disputes):
         intent["latest_charge"] = charge["id"]
         return self._store(charge)
 
-    def _decline(
-        self,
-        intent: dict[str, Any],
-        method: dict[str, Any],
-        decline: _cards.Decline,
-        scripted: Failure | None,
-    ) -> None:
-        message = scripted.message if scripted is not None and scripted.message else decline.message
-        charge = self._charge(intent, method, paid=False)
+    def _mark_declined(self, charge: dict[str, Any], decline: _cards.Decline, message: str) -> None:
+        """Record a decline on ``charge``: failure code and message, and the outcome."""
         charge["failure_code"] = decline.code
         charge["failure_message"] = message
         blocked = decline.decline_code == "fraudulent"
@@ -279,6 +272,17 @@ class Charging(PaymentMethods, Disputes):
             else "The bank did not return any further details with this decline.",
             "blocked" if blocked else "issuer_declined",
         )
+
+    def _decline(
+        self,
+        intent: dict[str, Any],
+        method: dict[str, Any],
+        decline: _cards.Decline,
+        scripted: Failure | None,
+    ) -> None:
+        message = scripted.message if scripted is not None and scripted.message else decline.message
+        charge = self._charge(intent, method, paid=False)
+        self._mark_declined(charge, decline, message)
         error = CardError(
             message,
             code=decline.code,
