@@ -47,3 +47,8 @@ def test_the_errors_are_fixturekits() -> None:
     assert fixturekit.SandboxError is errors.SandboxError
     assert issubclass(db.SandboxEscapeError, db.SandboxError)
     assert issubclass(db.MissingDriverError, ImportError)
+
+
+def test_a_database_name_must_be_a_str() -> None:
+    with pytest.raises(TypeError, match=r"TestDatabase\(name=\) must be a non-empty str"):
+        db.TestDatabase("sqlite://", name=5)  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import MetaData
 from sqlalchemy.engine import URL, Engine, make_url
 
-from fixturekit._internal.checks import check_bool, keywords
+from fixturekit._internal.checks import check_bool, check_name, keywords
 from fixturekit.db import _escapes, _schema, _template, _urls
 from fixturekit.db._alembic import Alembic
 from fixturekit.db._async_sandbox import AsyncDatabaseSandbox
@@ -95,6 +95,8 @@ class TestDatabase:
                 f"'alembic' (or fixturekit.db.Alembic('path/to/alembic.ini')) or None, "
                 f"not {schema!r}"
             )
+        if name is not None:
+            check_name(name, "TestDatabase(name=)", example="'app_test'")
         self._given = make_url(url)
         self._server_url = _urls.normalise(self._given)
         self.name = _urls.test_database_name(self._server_url, name=name, per_worker=per_worker)
